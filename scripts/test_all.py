@@ -1,0 +1,172 @@
+"""Run every check of the monorepo, in order, and print one summary.
+
+This is what ``hatch run test:all`` runs, locally and in CI. Each step is a named command run in
+its own hatch environment; a failing step does not stop the later ones (the summary shows them
+all), but makes the run fail. Steps:
+
+- lint and types over the whole tree;
+- the unit and conformance tests of the pure-Python packages on every supported Python, against
+  one PostgreSQL version;
+- the whole test suite on the main Python against every PostgreSQL version (13-18);
+- the static psycopg2 built by lambda-psycopg, then the conformance suite on it in an environment
+  where psycopg2-binary is not installed;
+- the conformance matrix merged over all the runs above.
+
+Options: ``--only STEP[,STEP]`` and ``--skip STEP[,STEP]`` pick steps by name (``--list`` shows
+them); extra arguments after ``--`` go to every pytest invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / ".test-results"
+ARTIFACTS_DIR = ROOT / ".cache" / "artifacts"
+MAIN_PYTHON = "3.11"
+OTHER_PYTHONS = ("3.9", "3.10", "3.12", "3.13")
+STATIC_TARGET = ("3.11", "x86_64")
+PYTEST_EXIT_NO_TESTS = 5
+
+
+@dataclass
+class Step:
+    """One named command of the run."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    returncode: int | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.returncode is None:
+            return "not run"
+        if self.returncode == 0:
+            return "passed"
+        if self.returncode == PYTEST_EXIT_NO_TESTS and "pytest" in self.argv:
+            return "FAILED (no tests ran)"
+        return f"FAILED (exit {self.returncode})"
+
+
+def pyenv_versions_env() -> dict[str, str]:
+    """Make every pyenv Python visible to hatch, so it never tries to download one."""
+    if shutil.which("pyenv") is None:
+        return {}
+    listed = subprocess.run(
+        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    wanted = [v for v in listed if v.count(".") == 2 and v.startswith("3.") and "/" not in v]
+    main = [v for v in wanted if v.startswith(MAIN_PYTHON + ".")]
+    return {"PYENV_VERSION": ":".join(main + [v for v in wanted if v not in main])}
+
+
+def static_psycopg2_path() -> Path:
+    """Where the unpacked static psycopg2 zip is put for the conformance run."""
+    python, arch = STATIC_TARGET
+    return ARTIFACTS_DIR / f"unpacked-py{python}-{arch}"
+
+
+def build_steps(pytest_args: list[str]) -> list[Step]:
+    """The whole run, in order."""
+    pytest = ["pytest", "-p", "no:cacheprovider", *pytest_args]
+    steps = [
+        Step("lint", ["hatch", "run", "lint:check"]),
+        Step("types", ["hatch", "run", "types:check"]),
+    ]
+    for python in OTHER_PYTHONS:
+        steps.append(
+            Step(
+                f"py{python}",
+                [
+                    "hatch", "run", f"unit.py{python}:{pytest[0]}", *pytest[1:],
+                    "tests/purepg", "tests/pgfacade", "tests/conformance",
+                    "--pg", "18", "--drivers", "purepg,pgfacade-purepg",
+                ],
+                env={"TEST_RUN_LABEL": f"py{python}"},
+            )
+        )
+    steps.append(Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", *pytest, "tests"]))
+    python, arch = STATIC_TARGET
+    unpacked = static_psycopg2_path()
+    steps += [
+        Step("static-setup", ["hatch", "run", "lambda-psycopg", "setup"]),
+        Step(
+            "static-build",
+            [
+                "hatch", "run", "lambda-psycopg", "build", "--python", python, "--arch", arch,
+                "--out", str(ARTIFACTS_DIR), "--unpack-to", str(unpacked),
+            ],
+        ),
+        Step(
+            "static-conformance",
+            [
+                "hatch", "run", "static:pytest", *pytest[1:], "tests/conformance",
+                "--drivers", "psycopg2,pgfacade-psycopg2",
+            ],
+            env={"PYTHONPATH": str(unpacked), "TEST_RUN_LABEL": "static"},
+        ),
+        Step("matrix", ["hatch", "run", "python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]),
+    ]
+    return steps
+
+
+def run_step(step: Step, base_env: dict[str, str]) -> None:
+    """Run one step, streaming its output, and record its outcome and duration."""
+    print(f"\n=== {step.name}: {' '.join(step.argv)}", flush=True)
+    started = time.monotonic()
+    env = {**base_env, **step.env}
+    step.returncode = subprocess.run(step.argv, cwd=ROOT, env=env, check=False).returncode
+    step.seconds = time.monotonic() - started
+    print(f"=== {step.name}: {step.outcome} in {step.seconds:.0f}s", flush=True)
+
+
+def print_summary(steps: list[Step]) -> None:
+    width = max(len(s.name) for s in steps)
+    print("\nSummary")
+    for step in steps:
+        print(f"  {step.name:<{width}}  {step.outcome:<24} {step.seconds:7.0f}s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated step names to run")
+    parser.add_argument("--skip", default="", help="comma-separated step names to leave out")
+    parser.add_argument("--list", action="store_true", help="list the steps and exit")
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args(argv)
+
+    steps = build_steps(args.pytest_args)
+    names = {s.name for s in steps}
+    only = {n for n in args.only.split(",") if n}
+    skip = {n for n in args.skip.split(",") if n}
+    unknown = (only | skip) - names
+    if unknown:
+        parser.error(f"unknown step(s) {', '.join(sorted(unknown))}; steps: {', '.join(names)}")
+    if args.list:
+        for step in steps:
+            print(f"{step.name}: {' '.join(step.argv)}")
+        return 0
+    selected = [s for s in steps if (not only or s.name in only) and s.name not in skip]
+
+    if any(s.name != "matrix" for s in selected) and RESULTS_DIR.exists():
+        shutil.rmtree(RESULTS_DIR)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    base_env = {**os.environ, **pyenv_versions_env(), "TEST_RESULTS_DIR": str(RESULTS_DIR)}
+    base_env.pop("VIRTUAL_ENV", None)  # each step runs in its own hatch environment
+    for step in selected:
+        run_step(step, base_env)
+    print_summary(selected)
+    return 0 if all(s.returncode == 0 for s in selected) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
