@@ -1,0 +1,195 @@
+"""Ranges and multiranges <-> `purepg.types.Range` (a multirange is a list of Range).
+
+A Range is sent typed from its bounds where that is unambiguous: date -> daterange, naive
+datetime -> tsrange, aware datetime -> tstzrange, Decimal -> numrange; int bounds (int4range,
+int8range or numrange?), str bounds and empty ranges go untyped (OID 0): the server infers
+the type from the context.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Any
+
+from purepg.codecs import oids
+from purepg.codecs.registry import Decoder, Encoded, Encoder
+from purepg.errors import DataError, ProgrammingError
+from purepg.types import Range
+
+if TYPE_CHECKING:
+    from purepg.codecs.registry import Registry
+
+_RANGE_FOR_BOUND = {
+    oids.DATE: oids.DATERANGE,
+    oids.TIMESTAMP: oids.TSRANGE,
+    oids.TIMESTAMPTZ: oids.TSTZRANGE,
+    oids.NUMERIC: oids.NUMRANGE,
+}
+_EMPTY = Range[Any](empty=True)
+
+# -- encoding
+
+
+def make_range_encoder(registry: Registry) -> Encoder:
+    """A Range encoder that encodes the bounds with `registry`."""
+
+    def encode_range(value: Range[Any]) -> Encoded:
+        if value.isempty:
+            return (0, 0, b"empty")
+        found: set[int] = set()
+        lower = _bound(value.lower, registry, found)
+        upper = _bound(value.upper, registry, found)
+        if len(found) > 1:
+            if found <= {oids.INT4, oids.INT8, oids.NUMERIC} and oids.NUMERIC in found:
+                found = {oids.NUMERIC}
+            elif not found <= {oids.INT4, oids.INT8}:
+                raise ProgrammingError(f"Range bounds must have one type: {value!r}")
+        oid = _RANGE_FOR_BOUND.get(found.pop(), 0) if len(found) == 1 else 0
+        bounds = value.bounds
+        text = bounds[0].encode() + lower + b"," + upper + bounds[1].encode()
+        return (oid, 0, text)
+
+    return encode_range
+
+
+def _bound(value: Any, registry: Registry, found: set[int]) -> bytes:
+    if value is None:
+        return b""
+    oid, fmt, payload = registry.encode(value)
+    if payload is None or fmt != 0:
+        raise ProgrammingError(f"cannot use {type(value).__name__} {value!r} as a range bound")
+    found.add(oid)
+    return b'"' + payload.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+# -- text decoding
+
+
+def make_text_decoder(element: Decoder) -> Decoder:
+    """A decoder of range text literals ``[lower,upper)`` whose bounds `element` decodes."""
+
+    def decode_range(data: bytes) -> Range[Any]:
+        value, end = _parse_range(data, 0, element)
+        if end != len(data):
+            raise _malformed("range", data)
+        return value
+
+    return decode_range
+
+
+def _parse_range(data: bytes, start: int, element: Decoder) -> tuple[Range[Any], int]:
+    """Parse one range starting at `start`; return it and the index after it."""
+    if data[start : start + 5] == b"empty":
+        return _EMPTY, start + 5
+    opening = data[start : start + 1]
+    if opening not in (b"[", b"("):
+        raise _malformed("range", data)
+    lower, i = _parse_bound(data, start + 1, element)
+    if data[i : i + 1] != b",":
+        raise _malformed("range", data)
+    upper, i = _parse_bound(data, i + 1, element)
+    closing = data[i : i + 1]
+    if closing not in (b"]", b")"):
+        raise _malformed("range", data)
+    return Range(lower, upper, opening.decode() + closing.decode()), i + 1
+
+
+def _parse_bound(data: bytes, i: int, element: Decoder) -> tuple[Any, int]:
+    """A bound: empty (infinite), quoted (backslash escapes, doubled quotes) or bare."""
+    if data[i : i + 1] == b'"':
+        out = bytearray()
+        i += 1
+        while True:
+            if i >= len(data):
+                raise _malformed("range", data)
+            char = data[i]
+            if char == 0x5C:
+                out.append(data[i + 1])
+                i += 2
+            elif char == 0x22:
+                if data[i + 1 : i + 2] == b'"':
+                    out.append(0x22)
+                    i += 2
+                else:
+                    return element(bytes(out)), i + 1
+            else:
+                out.append(char)
+                i += 1
+    j = i
+    while j < len(data) and data[j] not in b",)]":
+        j += 1
+    if j == i:
+        return None, j
+    return element(data[i:j]), j
+
+
+def make_multirange_text_decoder(element: Decoder) -> Decoder:
+    """A decoder of multirange literals ``{[1,3),[5,7)}`` to a list of Range."""
+
+    def decode_multirange(data: bytes) -> list[Range[Any]]:
+        if data[:1] != b"{" or data[-1:] != b"}":
+            raise _malformed("multirange", data)
+        ranges: list[Range[Any]] = []
+        i, end = 1, len(data) - 1
+        while i < end:
+            if data[i] in b", ":
+                i += 1
+                continue
+            value, i = _parse_range(data, i, element)
+            ranges.append(value)
+        return ranges
+
+    return decode_multirange
+
+
+def _malformed(kind: str, data: bytes) -> DataError:
+    return DataError(f"malformed {kind} literal: {data[:200].decode(errors='replace')!r}")
+
+
+# -- binary decoding
+
+_EMPTY_FLAG, _LB_INC, _UB_INC, _LB_INF, _UB_INF = 0x01, 0x02, 0x04, 0x08, 0x10
+_INT32 = struct.Struct("!i")
+
+
+def _decode_binary(data: bytes, element: Decoder) -> Range[Any]:
+    flags = data[0]
+    if flags & _EMPTY_FLAG:
+        return _EMPTY
+    pos = 1
+    lower: Any | None = None
+    upper: Any | None = None
+    if not flags & _LB_INF:
+        length = _INT32.unpack_from(data, pos)[0]
+        lower = element(data[pos + 4 : pos + 4 + length])
+        pos += 4 + length
+    if not flags & _UB_INF:
+        length = _INT32.unpack_from(data, pos)[0]
+        upper = element(data[pos + 4 : pos + 4 + length])
+    bounds = ("[" if flags & _LB_INC else "(") + ("]" if flags & _UB_INC else ")")
+    return Range(lower, upper, bounds)
+
+
+def make_binary_decoder(element: Decoder) -> Decoder:
+    """A decoder of binary ranges: flags byte, then length-prefixed present bounds."""
+
+    def decode_range(data: bytes) -> Range[Any]:
+        return _decode_binary(data, element)
+
+    return decode_range
+
+
+def make_multirange_binary_decoder(range_decoder: Decoder) -> Decoder:
+    """A decoder of binary multiranges: count, then length-prefixed binary ranges."""
+
+    def decode_multirange(data: bytes) -> list[Range[Any]]:
+        count = _INT32.unpack_from(data)[0]
+        pos = 4
+        ranges: list[Range[Any]] = []
+        for _ in range(count):
+            length = _INT32.unpack_from(data, pos)[0]
+            ranges.append(range_decoder(data[pos + 4 : pos + 4 + length]))
+            pos += 4 + length
+        return ranges
+
+    return decode_multirange

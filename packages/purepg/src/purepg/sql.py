@@ -1,0 +1,259 @@
+"""psycopg2's ``pyformat`` placeholders turned into server-side parameters ``$1..$n``.
+
+Rules (psycopg2's, checked against psycopg2 2.9 ``cursor.mogrify``):
+
+- Only called when parameters are given: with ``params is None`` the query is sent as-is and
+  ``%`` means nothing. With parameters, even an empty tuple, ``%`` is special everywhere.
+- ``%s`` is a positional placeholder, ``%(name)s`` a named one (any characters but ``)`` in the
+  name; a repeated name is one parameter), ``%%`` is a literal ``%``. Mixing both kinds, any
+  other ``%`` sequence outside literals, a ``%`` at the end: ``ProgrammingError``.
+- ``%%`` becomes ``%`` inside string literals, quoted identifiers, dollar quotes and comments
+  too, so psycopg2 code such as ``LIKE 'abc%%'`` works unchanged.
+
+Where psycopg2 would produce broken SQL, purepg raises instead, because server-side
+parameters cannot be spliced into text:
+
+- a placeholder inside a string literal (``'...'``, ``E'...'``), quoted identifier, dollar
+  quote or comment (psycopg2 pastes a quoted value there) raises ``ProgrammingError``;
+- ``$1`` style parameters in a query given parameters raise ``ProgrammingError``.
+
+And where psycopg2 raises for a lone ``%`` inside a literal or comment (``'50%'``), purepg
+leaves it alone. The lexer assumes ``standard_conforming_strings = on`` (backslashes are plain
+characters in ``'...'``, escapes in ``E'...'``) and knows nested ``/* */`` comments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from purepg.errors import ProgrammingError
+
+# Characters that may change the lexical context or start a placeholder; each is then
+# examined with the specific patterns below, so ordinary text is skipped by one C-level search.
+_SPECIAL = re.compile(r"[%'\"$]|--|/\*")
+_STRING = re.compile(r"'[^']*(?:''[^']*)*'?")
+_ESCAPE_STRING = re.compile(r"'[^'\\]*(?:(?:''|\\.)[^'\\]*)*'?", re.DOTALL)
+_IDENTIFIER = re.compile(r'"[^"]*(?:""[^"]*)*"?')
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_DOLLAR = re.compile(r"\$(?:[^\W\d]\w*)?\$|\$\d+")
+_COMMENT_BOUNDARY = re.compile(r"/\*|\*/")
+_PLACEHOLDER_IN_TEXT = re.compile(r"%(?:%|s|\([^)]*\)s)")
+
+_CONTEXT_NAMES = {
+    "string": "a string literal",
+    "identifier": "a quoted identifier",
+    "line_comment": "a comment",
+    "block_comment": "a comment",
+    "dollar_quote": "a dollar-quoted string",
+}
+_MAX_CACHED_LENGTH = 20_000
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query with ``$1..$n`` placeholders and how to bind parameters to them.
+
+    ``names`` is ``None`` for positional placeholders (``count`` of them, maybe 0), else the
+    distinct names in order: ``$i`` is ``names[i - 1]``.
+    """
+
+    sql: str
+    count: int
+    names: tuple[str, ...] | None = None
+
+    def bind(self, params: Any) -> list[Any]:
+        """The parameter values in ``$n`` order; ``ProgrammingError`` when they do not fit."""
+        if self.names is not None:
+            if not isinstance(params, Mapping):
+                raise ProgrammingError(
+                    "the query uses named placeholders %(name)s: parameters must be a mapping, "
+                    f"got {type(params).__name__}"
+                )
+            missing = [name for name in self.names if name not in params]
+            if missing:
+                listed = ", ".join(repr(name) for name in missing)
+                raise ProgrammingError(f"missing query parameters: {listed}")
+            return [params[name] for name in self.names]
+        if isinstance(params, Mapping):
+            if self.count == 0:
+                return []
+            raise ProgrammingError(
+                "the query uses positional placeholders %s: parameters must be a sequence, "
+                f"got {type(params).__name__}"
+            )
+        if isinstance(params, (str, bytes, bytearray, memoryview)) or not isinstance(
+            params, Sequence
+        ):
+            raise ProgrammingError(
+                "parameters must be a sequence (tuple or list) or a mapping, got "
+                f"{type(params).__name__}"
+            )
+        if len(params) != self.count:
+            raise ProgrammingError(
+                f"the query has {self.count} placeholder{'s' if self.count != 1 else ''} but "
+                f"{len(params)} parameter{'s were' if len(params) != 1 else ' was'} given"
+            )
+        return list(params)
+
+
+def parse(query: str) -> ParsedQuery:
+    """Translate ``%s`` / ``%(name)s`` / ``%%`` in ``query`` (cached for ordinary queries)."""
+    if len(query) > _MAX_CACHED_LENGTH:
+        return _parse(query)
+    return _parse_cached(query)
+
+
+def _placeholder_error(query: str, position: int, why: str) -> ProgrammingError:
+    excerpt = query[position : position + 20]
+    return ProgrammingError(f"{why} at position {position}: {excerpt!r}")
+
+
+def _copy_text(query: str, start: int, end: int, context: str, out: list[str]) -> None:
+    """Copy a literal or comment, turning ``%%`` into ``%`` and refusing placeholders."""
+    text = query[start:end]
+    if "%" not in text:
+        out.append(text)
+        return
+    position = 0
+    for match in _PLACEHOLDER_IN_TEXT.finditer(text):
+        if match.group() != "%%":
+            raise _placeholder_error(
+                query,
+                start + match.start(),
+                f"placeholder {match.group()} inside {_CONTEXT_NAMES[context]}: server-side "
+                "parameters cannot be pasted into it (pass the whole value as a parameter, "
+                "or write %% for a literal %)",
+            )
+        out.append(text[position : match.start() + 1])
+        position = match.end()
+    out.append(text[position:])
+
+
+def _is_word_char(char: str) -> bool:
+    """True for characters that continue an identifier: letters, digits, ``_`` and ``$``."""
+    return char.isalnum() or char in "_$"
+
+
+def _parse(query: str) -> ParsedQuery:
+    out: list[str] = []
+    names: dict[str, int] = {}
+    count = 0
+    position = 0
+    length = len(query)
+    search = _SPECIAL.search
+    while True:
+        match = search(query, position)
+        if match is None:
+            out.append(query[position:])
+            break
+        start = match.start()
+        out.append(query[position:start])
+        char = query[start]
+        end = start + 1
+        if char == "%":
+            following = query[start + 1 : start + 2]
+            if following == "%":
+                out.append("%")
+                end = start + 2
+            elif following == "s":
+                if names:
+                    raise _placeholder_error(
+                        query, start, "argument formats can't be mixed: %s after %(name)s"
+                    )
+                count += 1
+                out.append(f"${count}")
+                end = start + 2
+            elif following == "(":
+                close = query.find(")", start + 2)
+                if close == -1:
+                    raise _placeholder_error(
+                        query, start, "incomplete placeholder: '%(' without ')'"
+                    )
+                if query[close + 1 : close + 2] != "s":
+                    raise _placeholder_error(
+                        query, start, "unsupported placeholder: only %(name)s is supported"
+                    )
+                if count:
+                    raise _placeholder_error(
+                        query, start, "argument formats can't be mixed: %(name)s after %s"
+                    )
+                name = query[start + 2 : close]
+                number = names.get(name)
+                if number is None:
+                    number = names[name] = len(names) + 1
+                out.append(f"${number}")
+                end = close + 2
+            elif following:
+                raise _placeholder_error(
+                    query,
+                    start,
+                    f"unsupported format character {following!r}: use %s or %(name)s for "
+                    "parameters and %% for a literal %",
+                )
+            else:
+                raise _placeholder_error(
+                    query, start, "incomplete placeholder: the query ends with '%'"
+                )
+        elif char == "'":
+            # E'...' (backslash escapes) unless the E ends a longer word such as some'...'.
+            is_escape_string = (
+                start > 0
+                and query[start - 1] in "eE"
+                and (start == 1 or not _is_word_char(query[start - 2]))
+            )
+            pattern = _ESCAPE_STRING if is_escape_string else _STRING
+            literal = pattern.match(query, start)
+            assert literal is not None  # both patterns match at a quote
+            end = literal.end()
+            _copy_text(query, start, end, "string", out)
+        elif char == '"':
+            identifier = _IDENTIFIER.match(query, start)
+            assert identifier is not None
+            end = identifier.end()
+            _copy_text(query, start, end, "identifier", out)
+        elif char == "$":
+            dollar = (
+                None if start and _is_word_char(query[start - 1]) else _DOLLAR.match(query, start)
+            )
+            if dollar is None:  # part of an identifier, or a lone $
+                out.append("$")
+            elif dollar.group()[-1] != "$":
+                raise _placeholder_error(
+                    query,
+                    start,
+                    f"{dollar.group()} in a query given parameters: use %s or %(name)s "
+                    "placeholders",
+                )
+            else:
+                tag = dollar.group()
+                close = query.find(tag, dollar.end())
+                end = length if close == -1 else close + len(tag)
+                _copy_text(query, start, end, "dollar_quote", out)
+        elif char == "-":
+            comment = _LINE_COMMENT.match(query, start)
+            assert comment is not None
+            end = comment.end()
+            _copy_text(query, start, end, "line_comment", out)
+        else:  # "/*"
+            depth = 1
+            end = length
+            for boundary in _COMMENT_BOUNDARY.finditer(query, start + 2):
+                depth += 1 if boundary.group() == "/*" else -1
+                if depth == 0:
+                    end = boundary.end()
+                    break
+            _copy_text(query, start, end, "block_comment", out)
+        position = end
+    sql = "".join(out)
+    if names:
+        return ParsedQuery(sql, len(names), tuple(names))
+    return ParsedQuery(sql, count)
+
+
+_parse_cached = lru_cache(maxsize=512)(_parse)
+
+__all__ = ["ParsedQuery", "parse"]
