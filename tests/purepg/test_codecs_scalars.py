@@ -83,11 +83,13 @@ def test_ipaddress_values_encode_as_inet_or_cidr(registry, value, oid, payload):
         (
             b"2001:db8::1",
             b"\x03\x80\x00\x10 \x01\r\xb8" + b"\x00" * 11 + b"\x01",
-            ip_address("2001:db8::1"),
+            ip_interface("2001:db8::1/128"),
         ),
     ],
 )
-def test_inet_decodes_addresses_and_interfaces_in_both_formats(registry, text, data, value):
+def test_inet_decodes_to_an_interface_in_both_formats_even_for_a_host(
+    registry, text, data, value
+):
     assert registry.decoder(oids.INET, 0)(text) == value
     assert registry.decoder(oids.INET, 1)(data) == value
 

@@ -9,7 +9,6 @@ from ipaddress import (
     IPv6Address,
     IPv6Interface,
     IPv6Network,
-    ip_address,
     ip_interface,
     ip_network,
 )
@@ -36,12 +35,12 @@ def encode_cidr(value: Network) -> Encoded:
     return (oids.CIDR, 0, str(value).encode())
 
 
-def decode_inet_text(data: bytes) -> Address | Interface:
-    """inet text: an address ('10.0.0.1') or an interface ('10.0.0.1/8')."""
-    text = data.decode()
-    if "/" in text:
-        return ip_interface(text)
-    return ip_address(text)
+def decode_inet_text(data: bytes) -> Interface:
+    """inet text ('10.0.0.1' or '10.0.0.1/8'): always an interface, a host being a /32 or /128.
+
+    One Python type per column type, as psycopg2's ``register_ipaddress`` does.
+    """
+    return ip_interface(data.decode())
 
 
 def decode_cidr_text(data: bytes) -> Network:
@@ -61,11 +60,9 @@ def _split_binary(data: bytes) -> tuple[Address, int]:
     raise DataError(f"invalid inet binary value (family {family}, {size} address bytes)")
 
 
-def decode_inet_binary(data: bytes) -> Address | Interface:
+def decode_inet_binary(data: bytes) -> Interface:
     """inet binary: family, prefix bits, is-cidr flag, address length, address."""
     address, bits = _split_binary(data)
-    if bits == address.max_prefixlen:
-        return address
     return ip_interface((address, bits))
 
 

@@ -1,0 +1,367 @@
+"""The DB-API Cursor: execute, executemany, fetch*, description, COPY.
+
+Without parameters a query is sent as-is with the simple protocol (several statements allowed,
+``%`` untouched, as psycopg2 does). With parameters it is translated by ``purepg.sql`` to
+``$1..$n`` and sent with the extended protocol, values bound server-side, in one write
+(Parse/Bind/Describe/Execute/Sync). Rows stay raw until fetched, then are decoded column by
+column by the connection's codec registry.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
+
+from purepg.errors import DataError, InterfaceError, ProgrammingError
+from purepg.protocol.machine import Exchange, ParamSet, Result
+from purepg.protocol.messages import Column, Decoder, decode_data_row, parse_data_row_raw
+
+if TYPE_CHECKING:
+    from purepg.connection import Connection
+
+NUMERIC_OID = 1700
+CHAR_OIDS = (1042, 1043)  # bpchar, varchar
+
+
+class ColumnDescription(NamedTuple):
+    """One ``cursor.description`` entry: the DB-API's 7 items, type_code = the type OID."""
+
+    name: str
+    type_code: int
+    display_size: int | None
+    internal_size: int | None
+    precision: int | None
+    scale: int | None
+    null_ok: bool | None
+
+
+def _describe(column: Column) -> ColumnDescription:
+    precision = scale = None
+    internal_size: int | None = column.type_size
+    modifier = column.type_modifier
+    if column.type_oid == NUMERIC_OID:
+        internal_size = None
+        if modifier >= 4:
+            precision = ((modifier - 4) >> 16) & 0xFFFF
+            scale = (modifier - 4) & 0xFFFF
+    elif column.type_oid in CHAR_OIDS:
+        internal_size = modifier - 4 if modifier >= 4 else None
+    elif internal_size is not None and internal_size < 0:
+        internal_size = None
+    return ColumnDescription(
+        column.name,
+        column.type_oid,
+        None,
+        internal_size,
+        precision,
+        scale,
+        None,
+    )
+
+
+def _chunks(file: IO[Any], size: int) -> Iterator[bytes]:
+    while True:
+        chunk = file.read(size)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
+class Cursor:
+    """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.arraysize = 1
+        self.query: bytes | None = None
+        """The last query sent (with ``$n`` placeholders when it had parameters)."""
+        self.statusmessage: str | None = None
+        """The last command tag, e.g. ``"INSERT 0 1"``."""
+        self._closed = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._columns: list[Column] | None = None
+        self._description: list[ColumnDescription] | None = None
+        self._rows: list[bytes] | None = None
+        self._decoders: list[Decoder] = []
+        self._pos = 0
+        self._rowcount = -1
+
+    # -- attributes -------------------------------------------------------------------------
+
+    @property
+    def description(self) -> list[ColumnDescription] | None:
+        """One 7-item sequence per result column (name, type_code, ...), None without rows."""
+        if self._description is None and self._columns is not None:
+            self._description = [_describe(column) for column in self._columns]
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows returned or affected by the last execute, -1 when unknown."""
+        return self._rowcount
+
+    @property
+    def rownumber(self) -> int | None:
+        """Index of the next row to fetch (None without a result)."""
+        return self._pos if self._rows is not None else None
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The OID of the row a single-row INSERT created (0 without OIDs), else None."""
+        tag = self.statusmessage or ""
+        parts = tag.split()
+        if len(parts) == 3 and parts[0] == "INSERT" and parts[2] == "1":
+            return int(parts[1])
+        return None
+
+    @property
+    def closed(self) -> bool:
+        """True after ``close()`` or once the connection is closed."""
+        return self._closed or bool(self.connection.closed)
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise InterfaceError("cursor already closed")
+        if self.connection.closed:
+            raise InterfaceError("connection already closed")
+
+    # -- executing --------------------------------------------------------------------------
+
+    def _encode(self, values: Sequence[Any]) -> ParamSet:
+        encode = self.connection.registry.encode
+        oids: list[int] = []
+        formats: list[int] = []
+        payloads: list[bytes | None] = []
+        for value in values:
+            oid, fmt, payload = encode(value)
+            oids.append(oid)
+            formats.append(fmt)
+            payloads.append(payload)
+        return oids, formats, payloads
+
+    def execute(self, query: str | bytes, params: Any = None) -> None:
+        """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side."""
+        self._check_usable()
+        text = query.decode("utf-8") if isinstance(query, bytes) else query
+        self._reset()
+        if params is None:
+            self.query = text.encode("utf-8")
+            self._finish(self.connection.run(text))
+            return
+        from purepg import sql  # noqa: PLC0415 - a light module, imported on first use
+
+        parsed = sql.parse(text)
+        param_set = self._encode(parsed.bind(params))
+        self.query = parsed.sql.encode("utf-8")
+        self._finish(self.connection.run(parsed.sql, [param_set]))
+
+    def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
+        """Execute ``query`` once per parameter set, all in one round trip.
+
+        The executions share one Sync: they succeed or fail together, and results are
+        discarded (``rowcount`` is the total of affected rows).
+        """
+        self._check_usable()
+        text = query.decode("utf-8") if isinstance(query, bytes) else query
+        self._reset()
+        from purepg import sql  # noqa: PLC0415
+
+        parsed = sql.parse(text)
+        param_sets = [self._encode(parsed.bind(params)) for params in seq_of_params]
+        if not param_sets:
+            return
+        self.query = parsed.sql.encode("utf-8")
+        exchange = self.connection.run(parsed.sql, param_sets, describe=False)
+        total = 0
+        for result in exchange.results:
+            if result.rowcount > 0:
+                total += result.rowcount
+        self._rowcount = total
+        if exchange.results:
+            self.statusmessage = exchange.results[-1].tag
+
+    def _finish(self, exchange: Exchange) -> None:
+        if not exchange.results:
+            return
+        result: Result = exchange.results[-1]
+        self.statusmessage = result.tag
+        self._rowcount = result.rowcount
+        if result.columns is not None:
+            self.connection.discover_types(c.type_oid for c in result.columns)
+            decoder = self.connection.registry.decoder
+            self._columns = result.columns
+            self._decoders = [decoder(c.type_oid, c.format) for c in result.columns]
+            self._rows = result.rows
+            if self._rowcount < 0:
+                self._rowcount = len(result.rows)
+
+    def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
+        """Call a function with ``SELECT * FROM procname(...)``; returns the parameters."""
+        placeholders = ", ".join(["%s"] * len(parameters))
+        self.execute(f"SELECT * FROM {procname}({placeholders})", list(parameters))
+        return parameters
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """DB-API no-op."""
+
+    def setoutputsize(self, size: Any, column: Any = None) -> None:
+        """DB-API no-op."""
+
+    # -- COPY -------------------------------------------------------------------------------
+
+    def copy_expert(self, sql: str, file: IO[Any], size: int = 8192) -> None:
+        """Run ``COPY ... FROM STDIN`` reading ``file`` or ``COPY ... TO STDOUT`` writing it."""
+        self._check_usable()
+        self._reset()
+        sink: Callable[[bytes], Any]
+        if isinstance(file, io.TextIOBase):
+
+            def sink(data: bytes) -> Any:
+                return file.write(data.decode("utf-8"))
+
+        else:
+            sink = file.write
+        source = _chunks(file, size) if hasattr(file, "read") else None
+        exchange = self.connection.run(sql, copy_source=source, copy_sink=sink)
+        if exchange.results:
+            self.statusmessage = exchange.results[-1].tag
+            self._rowcount = exchange.results[-1].rowcount
+
+    def copy_from(  # noqa: PLR0917 - psycopg2's signature
+        self,
+        file: IO[Any],
+        table: str,
+        sep: str = "\t",
+        null: str = "\\N",
+        size: int = 8192,
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        """``COPY table FROM STDIN`` in text format, as psycopg2's ``copy_from``."""
+        self.copy_expert(self._copy_sql(table, columns, "FROM STDIN", sep, null), file, size)
+
+    def copy_to(
+        self,
+        file: IO[Any],
+        table: str,
+        sep: str = "\t",
+        null: str = "\\N",
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        """``COPY table TO STDOUT`` in text format, as psycopg2's ``copy_to``."""
+        self.copy_expert(self._copy_sql(table, columns, "TO STDOUT", sep, null), file)
+
+    @staticmethod
+    def _copy_sql(
+        table: str, columns: Sequence[str] | None, direction: str, sep: str, null: str
+    ) -> str:
+        def literal(text: str) -> str:
+            return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+        target = table if not columns else f"{table} ({', '.join(columns)})"
+        return f"COPY {target} {direction} WITH DELIMITER {literal(sep)} NULL {literal(null)}"
+
+    # -- fetching ---------------------------------------------------------------------------
+
+    def _check_result(self) -> list[bytes]:
+        self._check_usable()
+        if self._rows is None:
+            raise ProgrammingError("no results to fetch")
+        return self._rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """The next row, or None when there are no more."""
+        rows = self._check_result()
+        if self._pos >= len(rows):
+            return None
+        payload = rows[self._pos]
+        self._pos += 1
+        try:
+            return decode_data_row(payload, self._decoders)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise self._decode_error(payload, exc) from exc
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """Up to ``size`` (default ``arraysize``) next rows."""
+        rows = self._check_result()
+        count = self.arraysize if size is None else size
+        end = min(self._pos + max(count, 0), len(rows))
+        return self._decode(rows, end)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """Every remaining row."""
+        rows = self._check_result()
+        return self._decode(rows, len(rows))
+
+    def _decode(self, rows: list[bytes], end: int) -> list[tuple[Any, ...]]:
+        decoders = self._decoders
+        chunk = rows[self._pos : end]
+        self._pos = end
+        try:
+            return [decode_data_row(payload, decoders) for payload in chunk]
+        except (UnicodeDecodeError, ValueError) as exc:
+            failing = None
+            for payload in chunk:  # find the row to name the column
+                try:
+                    decode_data_row(payload, decoders)
+                except (UnicodeDecodeError, ValueError):
+                    failing = payload
+                    break
+            raise self._decode_error(failing, exc) from exc
+
+    def _decode_error(self, payload: bytes | None, exc: Exception) -> DataError:
+        """A DataError naming the column whose value could not be decoded."""
+        where = ""
+        if payload is not None and self._columns is not None:
+            values = parse_data_row_raw(payload)
+            for column, decoder, value in zip(self._columns, self._decoders, values):
+                try:
+                    if value is not None:
+                        decoder(value)
+                except (UnicodeDecodeError, ValueError):
+                    where = f" of column {column.name!r} (type OID {column.type_oid})"
+                    break
+        return DataError(f"cannot decode a value{where}: {exc}")
+
+    def scroll(self, value: int, mode: str = "relative") -> None:
+        """Move the position in the result (``relative`` or ``absolute``)."""
+        rows = self._check_result()
+        if mode == "relative":
+            target = self._pos + value
+        elif mode == "absolute":
+            target = value
+        else:
+            raise ProgrammingError(f"scroll mode must be 'relative' or 'absolute', not {mode!r}")
+        if not 0 <= target <= len(rows):
+            raise IndexError("scroll destination out of range")
+        self._pos = target
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the cursor; its results are released."""
+        self._closed = True
+        self._reset()
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

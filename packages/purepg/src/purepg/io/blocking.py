@@ -1,0 +1,486 @@
+"""Blocking-socket transport: connects (hosts, TLS negotiation, timeouts) and drives the machine.
+
+Everything protocol-related happens in ``purepg.protocol``; this module only moves bytes,
+decides which server to try next (``purepg.io.plan``) and turns socket failures into
+``OperationalError``, marking the connection broken.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import socket
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Callable
+
+from purepg.errors import Error, InterfaceError, OperationalError
+from purepg.io import plan
+from purepg.protocol import messages
+from purepg.protocol.auth import Authenticator
+from purepg.protocol.machine import (
+    NEED_DATA,
+    CopyInRequested,
+    CopyOutData,
+    Exchange,
+    Machine,
+    ReadyForQuery,
+)
+
+if TYPE_CHECKING:
+    import ssl
+
+    from purepg.conninfo import ConnectParams, HostAddress
+
+RECV_SIZE = 256 * 1024
+
+
+def _socket_error(host: HostAddress, exc: BaseException) -> OperationalError:
+    if isinstance(exc, socket.timeout):
+        return OperationalError(f"connection to server {host.display} failed: timeout expired")
+    return OperationalError(f"connection to server {host.display} failed: {exc}")
+
+
+class Transport:
+    """One open connection: a socket (maybe TLS) and the protocol machine it drives."""
+
+    def __init__(
+        self, sock: socket.socket, machine: Machine, host: HostAddress, peer: Any = None
+    ) -> None:
+        self.sock = sock
+        self.machine = machine
+        self.host = host
+        self.peer = peer
+        """The server's address (None for a Unix socket): where cancel requests go."""
+        self.round_trips = 0
+        """Debug counter: times a read followed a write (network turnarounds)."""
+        self._wrote = False
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # -- driving the machine ----------------------------------------------------------------
+
+    def _flush(self) -> None:
+        data = self.machine.data_to_send()
+        if data:
+            try:
+                self.sock.sendall(data)
+            except OSError as exc:
+                raise self._write_failed(exc) from None
+            self._wrote = True
+
+    def _write_failed(self, exc: OSError) -> Error:
+        """The error to report when a write fails: what the server said before it closed
+        (an ErrorResponse, a TLS alert such as "unknown ca"), else the write error itself."""
+        reason: BaseException = exc
+        try:
+            self.sock.settimeout(1.0)  # the peer is gone: whatever it sent is already here
+            data = self.sock.recv(RECV_SIZE)
+            if data:
+                self.machine.receive_data(data)
+                while self.machine.next_event() is not NEED_DATA:
+                    pass
+        except Error as server_error:
+            self.close()
+            return server_error
+        except OSError as read_error:
+            reason = read_error
+        return self._broken(reason)
+
+    def _read(self) -> None:
+        if self._wrote:
+            self.round_trips += 1
+            self._wrote = False
+        try:
+            data = self.sock.recv(RECV_SIZE)
+        except OSError as exc:
+            raise self._broken(exc) from None
+        self.machine.receive_data(data)
+
+    def _broken(self, exc: BaseException) -> OperationalError:
+        what = "timeout expired" if isinstance(exc, socket.timeout) else str(exc)
+        error = OperationalError(f"the connection to the server was lost: {what}")
+        self.machine.fail(error)
+        self.close()
+        return error
+
+    def run(
+        self,
+        copy_source: Iterable[bytes] | None = None,
+        copy_sink: Callable[[bytes], Any] | None = None,
+    ) -> list[Exchange]:
+        """Send what is queued and process responses until every request is answered.
+
+        ``copy_source`` supplies COPY FROM STDIN data, ``copy_sink`` receives COPY TO STDOUT
+        data; without them a COPY is refused (CopyFail) or its data dropped.
+        """
+        machine = self.machine
+        done: list[Exchange] = []
+        copy_error: BaseException | None = None
+        try:
+            while True:
+                self._flush()
+                event = machine.next_event()
+                if event is NEED_DATA:
+                    self._flush()
+                    self._read()
+                elif isinstance(event, ReadyForQuery):
+                    if event.exchange is not None:
+                        done.append(event.exchange)
+                    if machine.phase != "busy":
+                        break
+                elif isinstance(event, CopyOutData):
+                    if copy_sink is not None and copy_error is None:
+                        try:
+                            copy_sink(event.data)
+                        except Exception as exc:  # the caller's file: drain, then report it
+                            copy_error = exc
+                elif isinstance(event, CopyInRequested):
+                    copy_error = self._copy_in(copy_source)
+        except Error:
+            if machine.phase == "failed":
+                self.close()
+            raise
+        except BaseException:  # interrupted mid-request: the stream is out of step for good
+            machine.fail(OperationalError("a request was interrupted; the connection is closed"))
+            self.close()
+            raise
+        if copy_error is not None:
+            raise copy_error
+        return done
+
+    def _copy_in(self, source: Iterable[bytes] | None) -> BaseException | None:
+        machine = self.machine
+        if source is None:
+            machine.send_copy_fail("COPY FROM STDIN needs data: use cursor.copy_expert()")
+            return None
+        try:
+            pending = 0
+            for chunk in source:
+                if chunk:
+                    machine.send_copy_data(chunk)
+                    pending += len(chunk)
+                    if pending >= 256 * 1024:
+                        self._flush()
+                        pending = 0
+        except Error:
+            raise
+        except Exception as exc:  # the caller's file failed: abort the COPY, report it after
+            machine.send_copy_fail(f"error reading the COPY data: {exc}")
+            return exc
+        machine.send_copy_done()
+        return None
+
+    def poll(self) -> None:
+        """Read whatever the server already sent (notifications, notices) without waiting."""
+        if self._closed:
+            raise InterfaceError("the connection is closed")
+        sock = self.sock
+        timeout = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            while True:
+                try:
+                    data = sock.recv(RECV_SIZE)
+                except BlockingIOError:
+                    break
+                except OSError as exc:
+                    if type(exc).__name__ in ("SSLWantReadError", "SSLWantWriteError"):
+                        break
+                    raise self._broken(exc) from None
+                self.machine.receive_data(data)
+                if not data:
+                    break
+        finally:
+            if not self._closed:
+                sock.settimeout(timeout)
+        try:
+            while self.machine.next_event() is not NEED_DATA:
+                pass
+        except Error:
+            if self.machine.phase == "failed":
+                self.close()
+            raise
+
+    def fileno(self) -> int:
+        """The socket's file descriptor, for select()."""
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        """Send Terminate (when still possible) and close the socket."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.machine.phase in ("ready", "busy"):
+            self.machine.terminate()
+            with contextlib.suppress(OSError):
+                self.sock.sendall(self.machine.data_to_send())
+        else:
+            self.machine.terminate()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once closed or broken."""
+        return self._closed
+
+    def cancel(self, timeout: float | None = 10.0) -> None:
+        """Ask the server to cancel the running query (CancelRequest on a new connection)."""
+        if self.machine.backend_pid is None or self.machine.backend_key is None:
+            raise InterfaceError("the server sent no BackendKeyData: cannot cancel")
+        packet = messages.cancel_request(self.machine.backend_pid, self.machine.backend_key)
+        if self.peer is None:
+            family = socket.AF_UNIX
+            address: Any = self.host.socket_path
+        else:
+            family = self.sock.family
+            address = self.peer
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout)
+                sock.connect(address)
+                sock.sendall(packet)
+                sock.recv(1)  # the server closes the connection once it has read the request
+        except OSError as exc:
+            raise OperationalError(f"could not send the cancel request: {exc}") from None
+
+
+# --- connecting ------------------------------------------------------------------------------
+
+
+def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socket, Any]:
+    """A connected socket and the server address it reached (None for a Unix socket)."""
+    timeout = params.connect_timeout
+    if host.is_unix_socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(host.socket_path)
+        except OSError as exc:
+            sock.close()
+            path = host.socket_path.replace("\0", "@")
+            raise OperationalError(
+                f'connection to server on socket "{path}" failed: {exc.strerror or exc}'
+            ) from None
+        return sock, None
+    target = host.hostaddr or host.host
+    try:
+        infos = socket.getaddrinfo(target, host.port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OperationalError(
+            f'could not translate host name "{target}" to address: {exc}'
+        ) from None
+    if params.load_balance_hosts == "random":
+        plan.shuffle(infos)
+    errors = []
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
+            why = "timeout expired" if isinstance(exc, socket.timeout) else exc.strerror or exc
+            errors.append(f"connection to server at {shown}, port {host.port} failed: {why}")
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _set_keepalives(sock, params)
+        return sock, address
+    raise OperationalError("\n".join(errors) or f"no address for {target}")
+
+
+def _set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
+    if not params.keepalives:
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    options = (
+        ("TCP_KEEPIDLE", params.keepalives_idle),
+        ("TCP_KEEPINTVL", params.keepalives_interval),
+        ("TCP_KEEPCNT", params.keepalives_count),
+        ("TCP_USER_TIMEOUT", params.tcp_user_timeout),
+    )
+    for name, value in options:
+        if value is not None and hasattr(socket, name):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+
+
+def _negotiate_tls(
+    sock: socket.socket,
+    host: HostAddress,
+    params: ConnectParams,
+    context: ssl.SSLContext,
+    direct: bool,
+) -> socket.socket | None:
+    """Switch ``sock`` to TLS; None when the server declined an SSLRequest."""
+    import ssl  # noqa: PLC0415 - only TLS connections pay for the import
+
+    if not direct:
+        sock.sendall(messages.ssl_request())
+        answer = sock.recv(1)  # exactly one byte: anything after 'S' must be TLS
+        if answer == b"N":
+            return None
+        if answer == b"E":
+            raise OperationalError(
+                f"server {host.display} answered the SSLRequest with an error: it does not "
+                "support SSL"
+            )
+        if answer != b"S":
+            raise OperationalError(
+                f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
+            )
+    from purepg import tls  # noqa: PLC0415
+
+    server_hostname = tls.server_hostname(params, host)
+    try:
+        return context.wrap_socket(sock, server_hostname=server_hostname)
+    except ssl.SSLCertVerificationError as exc:
+        raise OperationalError(
+            f"connection to server {host.display} failed: SSL error: certificate verify "
+            f"failed: {exc.verify_message or exc}"
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
+
+
+def startup_parameters(params: ConnectParams, extra_options: str | None) -> dict[str, str]:
+    """The StartupMessage parameters: user, database, and the session settings purepg needs."""
+    startup = {"user": params.user, "database": params.dbname}
+    application_name = params.application_name or params.fallback_application_name
+    if application_name:
+        startup["application_name"] = application_name
+    options = " ".join(item for item in (params.options, extra_options) if item)
+    if options:
+        startup["options"] = options
+    if params.replication:
+        startup["replication"] = params.replication
+    startup["client_encoding"] = params.client_encoding or "UTF8"
+    startup["DateStyle"] = "ISO"
+    startup["IntervalStyle"] = "postgres"
+    return startup
+
+
+def _start(
+    sock: socket.socket,
+    peer: Any,
+    host: HostAddress,
+    params: ConnectParams,
+    extra_options: str | None,
+) -> Transport:
+    """Authenticate on an open (maybe TLS) socket and wait for the first ReadyForQuery."""
+    tls_in_use = hasattr(sock, "getpeercert")
+    certificate = None
+    if tls_in_use:
+        certificate = sock.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+    authenticator = Authenticator(
+        params.user,
+        params.password_for(host),
+        require_auth=params.require_auth,
+        channel_binding=params.channel_binding,
+        tls=tls_in_use,
+        server_certificate=certificate,
+    )
+    machine = Machine()
+    machine.start(startup_parameters(params, extra_options), authenticator)
+    transport = Transport(sock, machine, host, peer)
+    transport.run()
+    sock.settimeout(None)  # connect_timeout limits connecting only
+    return transport
+
+
+def _connect_host(
+    host: HostAddress,
+    params: ConnectParams,
+    ssl_context: ssl.SSLContext | None,
+    extra_options: str | None,
+) -> Transport:
+    """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
+    sslmode = params.sslmode
+    if host.is_unix_socket or sslmode == "disable":
+        attempts = ["plain"]
+    elif sslmode == "allow":
+        attempts = ["plain", "tls"]
+    elif sslmode == "prefer":
+        attempts = ["tls", "plain"]
+    else:
+        attempts = ["tls"]
+    direct = params.sslnegotiation == "direct"
+    last_error: Error | None = None
+    for attempt in attempts:
+        sock, peer = _open_socket(host, params)
+        try:
+            if attempt == "tls":
+                context = ssl_context if ssl_context is not None else _make_context(params)
+                if direct:
+                    context.set_alpn_protocols(["postgresql"])
+                tls_sock = _negotiate_tls(sock, host, params, context, direct)
+                if tls_sock is None:
+                    if sslmode not in ("allow", "prefer"):
+                        raise OperationalError(
+                            f"connection to server {host.display} failed: server does not "
+                            "support SSL, but SSL was required"
+                        )
+                    # 'N': carry on in plain text on the same socket
+                    return _start(sock, peer, host, params, extra_options)
+                sock = tls_sock
+            return _start(sock, peer, host, params, extra_options)
+        except (OSError, Error) as exc:
+            sock.close()
+            error = exc if isinstance(exc, Error) else _socket_error(host, exc)
+            if isinstance(error, plan.FINAL_ERRORS):
+                raise error from None
+            last_error = error
+    assert last_error is not None
+    raise last_error
+
+
+def _make_context(params: ConnectParams) -> ssl.SSLContext:
+    from purepg import tls  # noqa: PLC0415 - ssl is imported only for TLS connections
+
+    context = tls.make_ssl_context(params)
+    if context is None:
+        raise InterfaceError(f"no SSL context for sslmode={params.sslmode}")
+    return context
+
+
+def connect(
+    params: ConnectParams,
+    ssl_context: ssl.SSLContext | None = None,
+    extra_options: str | None = None,
+) -> Transport:
+    """Connect to the first suitable server of ``params.hosts`` (libpq's rules)."""
+    failures: list[Error] = []
+    for host, wanted in plan.host_attempts(params):
+        try:
+            transport = _connect_host(host, params, ssl_context, extra_options)
+        except Error as exc:
+            failures.append(exc)
+            continue
+        if wanted == "any":
+            return transport
+        try:
+            facts = plan.session_facts(
+                transport.machine.parameters, functools.partial(_show, transport)
+            )
+        except Error as exc:
+            transport.close()
+            failures.append(exc)
+            continue
+        refusal = plan.check_session(wanted, facts, host)
+        if refusal is None:
+            return transport
+        transport.close()
+        failures.append(refusal)
+    raise plan.combined_error(failures)
+
+
+def _show(transport: Transport, sql: str) -> str:
+    """The single value of a one-row query (SHOW, pg_is_in_recovery)."""
+    transport.machine.send_query(sql)
+    (exchange,) = transport.run()
+    if exchange.error is not None:
+        raise exchange.error
+    row = messages.parse_data_row_raw(exchange.results[-1].rows[0])
+    value = row[0]
+    return value.decode("utf-8") if value is not None else ""

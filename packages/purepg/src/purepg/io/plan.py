@@ -1,0 +1,87 @@
+"""Which server to try next, and whether a session suits ``target_session_attrs`` (no I/O).
+
+Shared by the blocking and asyncio transports; queries that are needed (on PostgreSQL < 14,
+which does not report ``in_hot_standby``) go through the ``query`` callback they pass in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable
+
+from purepg.errors import Error, InterfaceError, OperationalError
+
+if TYPE_CHECKING:
+    from purepg.conninfo import ConnectParams, HostAddress
+
+# Errors that end connecting at once instead of trying the next address or sslmode.
+FINAL_ERRORS = (InterfaceError,)
+
+
+def shuffle(items: list[Any]) -> None:
+    """Random order for ``load_balance_hosts=random``."""
+    import random  # noqa: PLC0415 - only load-balancing connections need it
+
+    random.shuffle(items)
+
+
+def host_attempts(params: ConnectParams) -> Iterator[tuple[HostAddress, str]]:
+    """(server, required session kind) in the order libpq tries them.
+
+    ``prefer-standby`` first looks for a standby among all servers, then accepts any.
+    """
+    hosts = list(params.hosts)
+    if params.load_balance_hosts == "random":
+        shuffle(hosts)
+    wanted = params.target_session_attrs
+    if wanted == "prefer-standby":
+        for host in hosts:
+            yield host, "standby"
+        wanted = "any"
+    for host in hosts:
+        yield host, wanted
+
+
+def session_facts(parameters: Mapping[str, str], query: Callable[[str], str]) -> dict[str, bool]:
+    """Whether the session is read-only and whether the server is a hot standby.
+
+    PostgreSQL 14+ reports ``default_transaction_read_only`` and ``in_hot_standby``; older
+    servers are asked (``SHOW transaction_read_only``, ``pg_is_in_recovery()``).
+    """
+    if "in_hot_standby" in parameters:
+        standby = parameters["in_hot_standby"] == "on"
+    else:
+        standby = query("SELECT pg_catalog.pg_is_in_recovery()") in ("t", "true", "on")
+    if "default_transaction_read_only" in parameters:
+        read_only = standby or parameters["default_transaction_read_only"] == "on"
+    else:
+        read_only = query("SHOW transaction_read_only") == "on"
+    return {"read_only": read_only, "standby": standby}
+
+
+def check_session(wanted: str, facts: Mapping[str, bool], host: HostAddress) -> Error | None:
+    """None if the session fits ``wanted`` (a target_session_attrs value), else the refusal."""
+    problem = None
+    if wanted == "read-write" and facts["read_only"]:
+        problem = "session is read-only"
+    elif wanted == "read-only" and not facts["read_only"]:
+        problem = "session is not read-only"
+    elif wanted == "primary" and facts["standby"]:
+        problem = "server is in hot standby mode"
+    elif wanted == "standby" and not facts["standby"]:
+        problem = "server is not in hot standby mode"
+    if problem is None:
+        return None
+    return OperationalError(f"connection to server {host.display} failed: {problem}")
+
+
+def combined_error(failures: list[Error]) -> Error:
+    """One error for a failed connect: the first failure's class, every failure's message."""
+    if not failures:
+        return OperationalError("no host to connect to")
+    first = failures[0]
+    if len(failures) == 1:
+        return first
+    text = "\n".join(str(failure) for failure in failures)
+    error = type(first)(text, fields=first.fields)
+    return error

@@ -1,0 +1,492 @@
+"""The connection state machine: feed it bytes, take events and bytes to send. No I/O at all.
+
+A transport (blocking sockets, asyncio) drives it with the same loop::
+
+    machine.start(startup_params, authenticator)   # or send_query / send_extended
+    while True:
+        transport.write(machine.data_to_send())
+        event = machine.next_event()
+        if event is NEED_DATA:
+            machine.receive_data(transport.read())  # b"" at end of stream
+        elif isinstance(event, ReadyForQuery):
+            break
+        ...                                          # CopyInRequested, CopyOutData
+
+Every request (startup, a simple query, an extended-query batch ended by Sync) is an
+``Exchange`` that collects its results until ReadyForQuery. Data rows are kept as raw
+``DataRow`` payloads and decoded by the cursor when fetched (``messages.decode_data_row``), so
+receiving costs one slice per row and no per-row event.
+
+ParameterStatus, NoticeResponse and NotificationResponse may arrive at any time; they update
+``parameters`` and append to ``notices`` / ``notifications``, which the owner drains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple, Optional, Union
+
+from purepg.errors import DataError, Error, InterfaceError, OperationalError, ProtocolViolation
+from purepg.errors import error_from_fields as _error_from_fields
+from purepg.protocol import messages
+from purepg.protocol.auth import AUTH_OK, Authenticator
+from purepg.protocol.messages import Column, CopyResponse, Notification
+
+# Phases of the connection.
+STARTUP = "startup"  # startup packet sent, authenticating, waiting for the first ReadyForQuery
+READY = "ready"  # idle, a request may be sent
+BUSY = "busy"  # requests in flight
+COPY_IN = "copy-in"  # the server waits for CopyData / CopyDone / CopyFail
+COPY_OUT = "copy-out"  # the server sends CopyData until CopyDone
+CLOSED = "closed"  # Terminate sent
+FAILED = "failed"  # protocol error, fatal server error or lost connection
+
+PYTHON_ENCODINGS = {
+    "UTF8": "utf-8",
+    "UNICODE": "utf-8",
+    "SQL_ASCII": "utf-8",
+    "LATIN1": "latin-1",
+    "LATIN2": "iso8859-2",
+    "LATIN9": "iso8859-15",
+    "WIN1250": "cp1250",
+    "WIN1251": "cp1251",
+    "WIN1252": "cp1252",
+    "KOI8R": "koi8-r",
+    "EUC_JP": "euc-jp",
+    "SJIS": "shift-jis",
+    "GBK": "gbk",
+    "BIG5": "big5",
+}
+
+
+# What a server may send before its first ReadyForQuery.
+_STARTUP_MESSAGE_TYPES = frozenset(b"REvNSKZ")
+
+
+class _NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA = _NeedData()
+"""``next_event`` needs more bytes from the server: call ``receive_data``."""
+
+
+class ReadyForQuery(NamedTuple):
+    """The server finished a request; ``exchange`` holds its results (None after startup)."""
+
+    status: str
+    exchange: Exchange | None
+
+
+class CopyInRequested(NamedTuple):
+    """COPY FROM STDIN started: send ``send_copy_data`` chunks, then ``send_copy_done``."""
+
+    response: CopyResponse
+
+
+class CopyOutStarted(NamedTuple):
+    """COPY TO STDOUT started: ``CopyOutData`` events follow."""
+
+    response: CopyResponse
+
+
+class CopyOutData(NamedTuple):
+    """One CopyData message of COPY TO STDOUT (usually one row)."""
+
+    data: bytes
+
+
+Event = Union[_NeedData, ReadyForQuery, CopyInRequested, CopyOutStarted, CopyOutData]
+
+
+class Result:
+    """One statement's outcome: its columns (None if it returns no rows), raw rows, tag."""
+
+    __slots__ = ("columns", "rows", "suspended", "tag")
+
+    def __init__(self, columns: list[Column] | None) -> None:
+        self.columns = columns
+        self.rows: list[bytes] = []
+        self.tag: str | None = None
+        self.suspended = False
+
+    @property
+    def rowcount(self) -> int:
+        """Rows affected or returned according to the command tag, -1 if unknown."""
+        if self.tag is None:
+            return len(self.rows) if self.suspended else -1
+        return messages.rowcount_from_tag(self.tag)
+
+
+class Exchange:
+    """One request's results, filled in as its responses arrive, complete at ReadyForQuery."""
+
+    __slots__ = ("current", "error", "extended", "param_oids", "results")
+
+    def __init__(self, extended: bool) -> None:
+        self.extended = extended
+        self.results: list[Result] = []
+        self.error: Error | None = None
+        self.param_oids: list[int] | None = None
+        self.current: Result | None = None
+
+
+ParamSet = tuple[Sequence[int], Sequence[int], Sequence[Optional[bytes]]]
+"""(type OIDs, format codes, encoded values) of one execution's parameters."""
+
+
+class Machine:
+    """The protocol state of one connection (frontend side)."""
+
+    def __init__(self) -> None:
+        self.phase = STARTUP
+        self.encoding = "utf-8"
+        self.parameters: dict[str, str] = {}
+        self.backend_pid: int | None = None
+        self.backend_key: bytes | None = None
+        self.transaction_status = "I"
+        self.notices: list[dict[str, str]] = []
+        self.notifications: list[Notification] = []
+        self.protocol_minor: int | None = None
+        self.unsupported_options: list[str] = []
+        self._auth: Authenticator | None = None
+        self._authenticated = False
+        self._outgoing: list[bytes] = []
+        self._pending: list[Exchange] = []
+        self._rows: list[bytes] | None = None
+        self._events: list[Event] = []
+        self._buf = b""
+        self._pos = 0
+        self._chunks: list[bytes] = []
+        self._chunked = 0
+        self._need = 5
+        self._eof = False
+        self._failure: Error | None = None
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def start(self, params: dict[str, str], authenticator: Authenticator) -> None:
+        """Queue the StartupMessage (``user``, ``database``, GUCs) and authenticate with it."""
+        self._auth = authenticator
+        self._outgoing.append(messages.startup_message(params))
+
+    def _check_can_send(self) -> None:
+        if self.phase == FAILED:
+            raise self._broken()
+        if self.phase == CLOSED:
+            raise InterfaceError("the connection is closed")
+        if self.phase not in (READY, BUSY):
+            raise InterfaceError(f"cannot send a request while {self.phase}")
+
+    def send_query(self, sql: str) -> Exchange:
+        """Queue a simple-protocol Query (one or more statements, no parameters)."""
+        self._check_can_send()
+        data = self._encode_sql(sql)
+        exchange = Exchange(extended=False)
+        self._outgoing.append(messages.query(data))
+        self._pending.append(exchange)
+        self.phase = BUSY
+        return exchange
+
+    def send_extended(
+        self,
+        sql: str,
+        param_sets: Sequence[ParamSet],
+        *,
+        describe: bool = True,
+        result_formats: Sequence[int] = (),
+    ) -> Exchange:
+        """Queue Parse/Bind/Describe/Execute for each parameter set and one Sync, as one write.
+
+        The unnamed statement is parsed again only when the parameter types change.
+        """
+        self._check_can_send()
+        sql_data = self._encode_sql(sql)
+        parts: list[bytes] = []
+        parsed_oids: Sequence[int] | None = None
+        for oids, formats, values in param_sets:
+            if parsed_oids is None or list(oids) != list(parsed_oids):
+                parts.append(messages.parse(b"", sql_data, oids))
+                parsed_oids = oids
+            parts.append(messages.bind(b"", b"", formats, values, result_formats))
+            if describe:
+                parts.append(messages.describe(b"P", b""))
+            parts.append(messages.execute(b"", 0))
+        parts.append(messages.SYNC)
+        exchange = Exchange(extended=True)
+        self._outgoing.append(b"".join(parts))
+        self._pending.append(exchange)
+        self.phase = BUSY
+        return exchange
+
+    def _encode_sql(self, sql: str) -> bytes:
+        try:
+            return sql.encode(self.encoding)
+        except UnicodeEncodeError as exc:
+            raise DataError(
+                f"the query cannot be encoded in the client encoding {self.encoding}: {exc}"
+            ) from None
+
+    def send_copy_data(self, data: bytes) -> None:
+        """Queue one chunk of COPY FROM STDIN data."""
+        if self.phase != COPY_IN:
+            raise InterfaceError("not in COPY FROM STDIN")
+        self._outgoing.append(messages.copy_data(data))
+
+    def send_copy_done(self) -> None:
+        """End COPY FROM STDIN successfully."""
+        self._end_copy_in(messages.COPY_DONE)
+
+    def send_copy_fail(self, reason: str) -> None:
+        """Abort COPY FROM STDIN; the server answers with an error naming ``reason``."""
+        self._end_copy_in(messages.copy_fail(reason))
+
+    def _end_copy_in(self, message: bytes) -> None:
+        if self.phase != COPY_IN:
+            raise InterfaceError("not in COPY FROM STDIN")
+        self._outgoing.append(message)
+        if self._pending and self._pending[0].extended:
+            # The server ignored the batch's Sync while in copy-in mode: send another.
+            self._outgoing.append(messages.SYNC)
+        self.phase = BUSY
+
+    def terminate(self) -> None:
+        """Queue Terminate; the connection can then be closed."""
+        if self.phase not in (CLOSED, FAILED):
+            self._outgoing.append(messages.TERMINATE)
+        if self.phase != FAILED:
+            self.phase = CLOSED
+
+    def data_to_send(self) -> bytes:
+        """Every byte queued so far (b"" if none); the caller must write all of it."""
+        if not self._outgoing:
+            return b""
+        data = b"".join(self._outgoing) if len(self._outgoing) > 1 else self._outgoing[0]
+        self._outgoing = []
+        return data
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes read from the server; b"" means the server closed the connection."""
+        if not data:
+            self._eof = True
+            return
+        self._chunks.append(data)
+        self._chunked += len(data)
+        if len(self._buf) - self._pos + self._chunked >= self._need:
+            if self._pos < len(self._buf):
+                self._chunks.insert(0, self._buf[self._pos :])
+            self._buf = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
+            self._pos = 0
+            self._chunks = []
+            self._chunked = 0
+
+    def fail(self, error: Error) -> None:
+        """Mark the connection broken (by the transport: timeout, reset); ``error`` is why."""
+        self.phase = FAILED
+        if self._failure is None:
+            self._failure = error
+
+    def _broken(self) -> Error:
+        reason = f": {self._failure}" if self._failure is not None else ""
+        return InterfaceError(f"the connection is broken{reason}")
+
+    def next_event(self) -> Event:
+        """The next event, or ``NEED_DATA``. Server and protocol errors are raised here."""
+        if self._events:
+            return self._events.pop(0)
+        if self.phase == FAILED:
+            raise self._broken()
+        try:
+            return self._process()
+        except Error as exc:
+            self.fail(exc)
+            raise
+
+    def _process(self) -> Event:
+        buf = self._buf
+        pos = self._pos
+        end = len(buf)
+        while end - pos >= 5:
+            if self.phase == STARTUP and buf[pos] not in _STARTUP_MESSAGE_TYPES:
+                raise ProtocolViolation(
+                    f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
+                    "is not a PostgreSQL server, or not one that speaks protocol 3.0"
+                )
+            kind, size = messages.parse_header(buf, pos)
+            stop = pos + 5 + size
+            if stop > end:
+                self._pos = pos
+                self._need = stop - pos
+                break
+            if kind == 68 and self._rows is not None:  # DataRow, the hot path
+                self._rows.append(buf[pos + 5 : stop])
+                pos = stop
+                continue
+            self._pos = stop
+            event = self._handle(kind, buf[pos + 5 : stop])
+            pos = stop
+            if event is not None:
+                return event
+        else:
+            self._pos = pos
+            self._need = 5
+        if self._eof:
+            raise OperationalError(
+                "server closed the connection unexpectedly: it probably terminated abnormally "
+                "before or while processing the request"
+            )
+        return NEED_DATA
+
+    def _unexpected(self, kind: int) -> ProtocolViolation:
+        name = messages.BACKEND_MESSAGE_NAMES.get(kind, repr(bytes([kind])))
+        return ProtocolViolation(
+            f"unexpected {name} message from the server while {self.phase}; the connection "
+            "is out of step"
+        )
+
+    def _handle(self, kind: int, payload: bytes) -> Event | None:
+        # Asynchronous messages, valid in any phase.
+        if kind == 83:  # S ParameterStatus
+            name, value = messages.parse_parameter_status(payload, self.encoding)
+            self.parameters[name] = value
+            if name == "client_encoding":
+                self.encoding = PYTHON_ENCODINGS.get(value.upper(), "utf-8")
+            return None
+        if kind == 78:  # N NoticeResponse
+            self.notices.append(messages.parse_fields(payload, "NoticeResponse", self.encoding))
+            return None
+        if kind == 65:  # A NotificationResponse
+            self.notifications.append(messages.parse_notification(payload, self.encoding))
+            return None
+        if kind == 69:  # E ErrorResponse
+            return self._handle_error(payload)
+        if self.phase == STARTUP:
+            return self._handle_startup(kind, payload)
+        if not self._pending:
+            raise self._unexpected(kind)
+        return self._handle_response(kind, payload, self._pending[0])
+
+    def _handle_error(self, payload: bytes) -> Event | None:
+        fields = messages.parse_fields(payload, "ErrorResponse", self.encoding)
+        error = _error_from_fields(fields)
+        fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
+        if self.phase == STARTUP or fatal or not self._pending:
+            raise error
+        exchange = self._pending[0]
+        if exchange.error is None:
+            exchange.error = error
+        exchange.current = None
+        self._rows = None
+        if self.phase == COPY_OUT:
+            self.phase = BUSY
+        return None
+
+    def _handle_startup(self, kind: int, payload: bytes) -> Event | None:
+        auth = self._auth
+        if kind == 82 and auth is not None:  # R Authentication
+            if self._authenticated:
+                raise self._unexpected(kind)
+            code, data = messages.parse_authentication(payload)
+            if code == AUTH_OK:
+                auth.finish()
+                self._authenticated = True
+                return None
+            response = auth.respond(code, data)
+            if response is not None:
+                self._outgoing.append(response)
+            return None
+        if kind == 118:  # v NegotiateProtocolVersion
+            self.protocol_minor, self.unsupported_options = (
+                messages.parse_negotiate_protocol_version(payload)
+            )
+            return None
+        if not self._authenticated:
+            raise self._unexpected(kind)
+        if kind == 75:  # K BackendKeyData
+            self.backend_pid, self.backend_key = messages.parse_backend_key_data(payload)
+            return None
+        if kind == 90:  # Z ReadyForQuery
+            self.transaction_status = messages.parse_ready_for_query(payload)
+            self.phase = READY
+            return ReadyForQuery(self.transaction_status, None)
+        raise self._unexpected(kind)
+
+    def _handle_response(self, kind: int, payload: bytes, exchange: Exchange) -> Event | None:
+        if kind == 68:  # D DataRow without a RowDescription (executemany skips Describe)
+            if not exchange.extended or self.phase != BUSY:
+                raise self._unexpected(kind)
+            exchange.current = Result(None)
+            self._rows = exchange.current.rows
+            self._rows.append(payload)
+            return None
+        if kind == 84:  # T RowDescription
+            exchange.current = Result(messages.parse_row_description(payload, self.encoding))
+            self._rows = exchange.current.rows
+            return None
+        if kind == 67:  # C CommandComplete
+            result = exchange.current if exchange.current is not None else Result(None)
+            result.tag = messages.parse_command_complete(payload, self.encoding)
+            exchange.results.append(result)
+            exchange.current = None
+            self._rows = None
+            if self.phase == COPY_OUT:
+                self.phase = BUSY
+            return None
+        if kind == 90:  # Z ReadyForQuery
+            self.transaction_status = messages.parse_ready_for_query(payload)
+            self._pending.pop(0)
+            self._rows = None
+            if not self._pending:
+                self.phase = READY
+            return ReadyForQuery(self.transaction_status, exchange)
+        if kind in (49, 50, 51):  # 1 ParseComplete, 2 BindComplete, 3 CloseComplete
+            messages.parse_empty(payload, messages.BACKEND_MESSAGE_NAMES[kind])
+            return None
+        if kind == 110:  # n NoData
+            messages.parse_empty(payload, "NoData")
+            exchange.current = Result(None)
+            self._rows = None
+            return None
+        if kind == 73:  # I EmptyQueryResponse
+            messages.parse_empty(payload, "EmptyQueryResponse")
+            exchange.results.append(Result(None))
+            exchange.current = None
+            self._rows = None
+            return None
+        if kind == 115:  # s PortalSuspended
+            messages.parse_empty(payload, "PortalSuspended")
+            result = exchange.current if exchange.current is not None else Result(None)
+            result.suspended = True
+            exchange.results.append(result)
+            exchange.current = None
+            self._rows = None
+            return None
+        if kind == 116:  # t ParameterDescription
+            exchange.param_oids = messages.parse_parameter_description(payload)
+            return None
+        if kind == 71:  # G CopyInResponse
+            response = messages.parse_copy_response(payload, "CopyInResponse")
+            self.phase = COPY_IN
+            return CopyInRequested(response)
+        if kind == 72:  # H CopyOutResponse
+            response = messages.parse_copy_response(payload, "CopyOutResponse")
+            self.phase = COPY_OUT
+            exchange.current = Result(None)
+            return CopyOutStarted(response)
+        if kind == 100:  # d CopyData
+            if self.phase != COPY_OUT:
+                raise self._unexpected(kind)
+            return CopyOutData(payload)
+        if kind == 99:  # c CopyDone
+            if self.phase != COPY_OUT:
+                raise self._unexpected(kind)
+            messages.parse_empty(payload, "CopyDone")
+            return None
+        if kind == 87:  # W CopyBothResponse
+            raise ProtocolViolation(
+                "the server started COPY BOTH (replication), which purepg does not support"
+            )
+        raise self._unexpected(kind)

@@ -1,0 +1,114 @@
+"""A server that breaks the protocol gets a purepg error naming the problem, never a raw
+struct.error, IndexError, OSError or UnicodeDecodeError; the connection is then closed."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+
+import purepg
+import pytest
+from purepg import errors
+
+from tests.purepg import protocol_backend as backend
+
+
+class HostileServer:
+    """Accepts one connection, reads the startup packet, then sends ``script`` replies."""
+
+    def __init__(self, *replies: bytes, close: bool = True) -> None:
+        self.replies = replies
+        self.close_after = close
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        with client:
+            client.recv(65536)  # the startup packet
+            for reply in self.replies:
+                client.sendall(reply)
+                if reply is not self.replies[-1]:
+                    client.recv(65536)  # the next request
+            if not self.close_after:
+                client.recv(65536)
+
+    def params(self, **extra: str) -> dict[str, str]:
+        params = {
+            "host": "127.0.0.1",
+            "port": str(self.port),
+            "user": "u",
+            "dbname": "d",
+            "sslmode": "disable",
+        }
+        params.update(extra)
+        return params
+
+    def stop(self) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(*replies: bytes, close: bool = True) -> HostileServer:
+        server = HostileServer(*replies, close=close)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_a_non_postgresql_server_is_named_as_such(serve):
+    server = serve(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    with pytest.raises(errors.OperationalError, match=r"HTTP/1.0 400.*not a PostgreSQL server"):
+        purepg.connect(**server.params())
+
+
+def test_a_server_closing_mid_message_is_an_unexpected_close(serve):
+    server = serve(backend.auth(0) + backend.parameter_status("a", "b")[:6])
+    with pytest.raises(errors.OperationalError, match="closed the connection unexpectedly"):
+        purepg.connect(**server.params())
+
+
+def test_an_absurd_message_length_is_refused_at_once(serve):
+    server = serve(b"R" + struct.pack("!i", 0x7FFFFFF0), close=False)
+    with pytest.raises(errors.ProtocolViolation, match="invalid length"):
+        purepg.connect(**server.params())
+
+
+def test_a_malformed_authentication_request_is_named(serve):
+    server = serve(backend.message(b"R", b"\0\0"))
+    with pytest.raises(errors.ProtocolViolation, match="malformed Authentication"):
+        purepg.connect(**server.params())
+
+
+def test_a_silent_server_hits_connect_timeout(serve):
+    server = serve(close=False)
+    with pytest.raises(errors.OperationalError, match="timeout expired"):
+        purepg.connect(**server.params(connect_timeout="1"))
+
+
+def test_garbage_after_a_query_breaks_the_connection(serve):
+    server = serve(backend.STARTUP_OK, backend.row_description(("n", 23)) + b"\xff" * 8)
+    conn = purepg.connect(**server.params())
+    with pytest.raises(errors.ProtocolViolation, match="unknown message type"):
+        conn.cursor().execute("SELECT 1")
+    assert conn.closed == 2
+
+
+def test_invalid_utf8_in_a_column_name_is_a_protocol_violation(serve):
+    bad_name = backend.message(
+        b"T", struct.pack("!h", 1) + b"\xff\xfe\0" + struct.pack("!IhIhih", 0, 0, 23, 4, -1, 0)
+    )
+    server = serve(backend.STARTUP_OK, bad_name)
+    conn = purepg.connect(**server.params())
+    with pytest.raises(errors.ProtocolViolation, match="client encoding"):
+        conn.cursor().execute("SELECT 1")
