@@ -11,6 +11,7 @@ Options: ``--pg MAJOR`` (default 18), ``--driver psycopg2|purepg`` to force a ba
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from typing import Any
@@ -22,9 +23,11 @@ def run_demo(major: int, driver: str | None) -> int:
 
     print(f"Starting an embedded PostgreSQL {major} (binaries are cached after the first run)...")
     started = time.monotonic()
-    with Cluster.started(major) as cluster:
-        print(f"  PostgreSQL {cluster.version} on {cluster.host}:{cluster.port} "
-              f"in {time.monotonic() - started:.1f}s")
+    with Cluster(major) as cluster:
+        print(
+            f"  PostgreSQL {cluster.version} on {cluster.host}:{cluster.port} "
+            f"in {time.monotonic() - started:.1f}s"
+        )
         params: dict[str, Any] = dict(cluster.params("scram-sha-256-plus"))
         if driver:
             params["driver"] = driver
@@ -34,8 +37,10 @@ def run_demo(major: int, driver: str | None) -> int:
         conn = pgfacade.connect(**params)
         connect_ms = (time.monotonic() - began) * 1000
         info = pgfacade.driver_info()
-        print(f"  backend: {info.get('backend')} ({info.get('reason')}), "
-              f"connect + SCRAM-SHA-256-PLUS over verified TLS: {connect_ms:.1f} ms")
+        print(
+            f"  backend: {info.get('backend')} ({info.get('reason')}), "
+            f"connect + SCRAM-SHA-256-PLUS over verified TLS: {connect_ms:.1f} ms"
+        )
         try:
             with conn, conn.cursor() as cur:
                 cur.execute("CREATE TEMP TABLE demo (id serial PRIMARY KEY, note text)")
@@ -56,11 +61,17 @@ def run_demo(major: int, driver: str | None) -> int:
     return 0
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so the cluster's context manager stops it."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", type=int, default=18, help="PostgreSQL major version (13-18)")
     parser.add_argument("--driver", choices=["psycopg2", "purepg"], help="force a backend")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     return run_demo(args.pg, args.driver)
 
 

@@ -77,44 +77,34 @@ def static_psycopg2_path() -> Path:
 
 def build_steps(pytest_args: list[str]) -> list[Step]:
     """The whole run, in order."""
-    pytest = ["pytest", "-p", "no:cacheprovider", *pytest_args]
+    pytest = ["-p", "no:cacheprovider", *pytest_args]
     steps = [
         Step("lint", ["hatch", "run", "lint:check"]),
         Step("types", ["hatch", "run", "types:check"]),
     ]
     for python in OTHER_PYTHONS:
-        steps.append(
-            Step(
-                f"py{python}",
-                [
-                    "hatch", "run", f"unit.py{python}:{pytest[0]}", *pytest[1:],
-                    "tests/purepg", "tests/pgfacade", "tests/conformance",
-                    "--pg", "18", "--drivers", "purepg,pgfacade-purepg",
-                ],
-                env={"TEST_RUN_LABEL": f"py{python}"},
-            )
-        )
-    steps.append(Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", *pytest, "tests"]))
+        argv = f"hatch run unit.py{python}:pytest".split() + pytest
+        argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
+        argv += ["--drivers", "purepg,pgfacade-purepg"]
+        steps.append(Step(f"py{python}", argv, env={"TEST_RUN_LABEL": f"py{python}"}))
+    steps.append(Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", "pytest", *pytest, "tests"]))
     python, arch = STATIC_TARGET
     unpacked = static_psycopg2_path()
+    build = ["hatch", "run", "lambda-psycopg", "build"]
+    build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR)]
+    build += ["--unpack-to", str(unpacked)]
+    static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
+    static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
+    matrix = ["hatch", "run", "python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
     steps += [
         Step("static-setup", ["hatch", "run", "lambda-psycopg", "setup"]),
-        Step(
-            "static-build",
-            [
-                "hatch", "run", "lambda-psycopg", "build", "--python", python, "--arch", arch,
-                "--out", str(ARTIFACTS_DIR), "--unpack-to", str(unpacked),
-            ],
-        ),
+        Step("static-build", build),
         Step(
             "static-conformance",
-            [
-                "hatch", "run", "static:pytest", *pytest[1:], "tests/conformance",
-                "--drivers", "psycopg2,pgfacade-psycopg2",
-            ],
+            static,
             env={"PYTHONPATH": str(unpacked), "TEST_RUN_LABEL": "static"},
         ),
-        Step("matrix", ["hatch", "run", "python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]),
+        Step("matrix", matrix),
     ]
     return steps
 
