@@ -2,8 +2,4 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-pytest_plugins = ["tests.harness.plugin"]
-if (Path(__file__).parent / "conformance" / "plugin.py").exists():
-    pytest_plugins.append("tests.conformance.plugin")
+pytest_plugins = ["tests.harness.plugin", "tests.conformance.plugin"]
