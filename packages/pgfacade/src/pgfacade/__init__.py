@@ -1,3 +1,198 @@
-"""pgfacade: one connect() for AWS Lambda handlers over a static psycopg2 or purepg."""
+"""pgfacade: one connect() for AWS Lambda handlers over a static psycopg2 or purepg.
+
+``import pgfacade`` imports neither driver (nor boto3): the backend is chosen and imported by
+the first `connect()`. The DB-API exception classes are purepg's (`purepg.errors`), one
+hierarchy whichever backend runs, with every SQLSTATE subclass
+(``pgfacade.errors.UniqueViolation``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .connecting import current_selection
+from .lambda_runtime import (
+    DEFAULT_DEADLINE_MARGIN_MS,
+    DEFAULT_IDLE_CHECK_AFTER,
+    LambdaContext,
+    reusable_connection,
+)
+from .selection import DriverNotAvailableError
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from purepg.errors import (
+        DatabaseError,
+        DataError,
+        Error,
+        IntegrityError,
+        InterfaceError,
+        InternalError,
+        NotSupportedError,
+        OperationalError,
+        ProgrammingError,
+        Warning,
+    )
 
 __version__ = "0.1.0"
+
+apilevel = "2.0"
+threadsafety = 1
+paramstyle = "pyformat"
+
+_ERROR_NAMES = frozenset(
+    {
+        "Warning",
+        "Error",
+        "InterfaceError",
+        "DatabaseError",
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+    }
+)
+# DB-API type constructors and type objects: purepg's (they compare with type OIDs, which is
+# what both backends put in cursor.description).
+_DBAPI_NAMES = frozenset(
+    {
+        "Date",
+        "Time",
+        "Timestamp",
+        "DateFromTicks",
+        "TimeFromTicks",
+        "TimestampFromTicks",
+        "Binary",
+        "STRING",
+        "BINARY",
+        "NUMBER",
+        "DATETIME",
+        "ROWID",
+    }
+)
+
+
+def connect(
+    dsn: str | None = None,
+    *,
+    driver: str | None = None,
+    reuse: bool = False,
+    pooler_safe: bool = False,
+    secret_id: str | None = None,
+    iam_auth: bool = False,
+    region: str | None = None,
+    **params: Any,
+) -> Any:
+    """Connect through psycopg2 or purepg (``driver=``, else ``PGFACADE_DRIVER``, else
+    psycopg2 when importable, else purepg).
+
+    ``dsn`` is a conninfo string or URI (default: ``DATABASE_URL``); ``params`` are libpq
+    keywords and win over it; PG* variables fill the rest. ``reuse=True`` returns the
+    process-wide connection for these settings, checked and reconnected when needed (see
+    `lambda_connection`). ``secret_id`` reads an RDS secret from Secrets Manager;
+    ``iam_auth=True`` uses an RDS IAM token as password (always ``sslmode=verify-full``);
+    ``pooler_safe=True`` avoids named prepared statements and session state (RDS Proxy,
+    PgBouncer transaction pooling). Remote hosts default to ``sslmode=verify-full``.
+    """
+    settings = Settings.from_arguments(
+        dsn,
+        params,
+        driver=driver,
+        pooler_safe=pooler_safe,
+        secret_id=secret_id,
+        iam_auth=iam_auth,
+        region=region,
+    )
+    if reuse:
+        return reusable_connection(settings)
+    from .connecting import open_connection
+
+    return open_connection(settings)
+
+
+def lambda_connection(
+    context: LambdaContext | None = None,
+    dsn: str | None = None,
+    *,
+    idle_check_after: float = DEFAULT_IDLE_CHECK_AFTER,
+    deadline_margin_ms: int = DEFAULT_DEADLINE_MARGIN_MS,
+    statement_timeout: bool = True,
+    cancel_at_deadline: bool = True,
+    driver: str | None = None,
+    pooler_safe: bool = False,
+    secret_id: str | None = None,
+    iam_auth: bool = False,
+    region: str | None = None,
+    **params: Any,
+) -> Any:
+    """The connection for this Lambda invocation: call it at the start of every handler run.
+
+    The same connection is returned across warm invocations; a leftover transaction is
+    rolled back, a connection idle for more than ``idle_check_after`` seconds is pinged, a dead
+    one is replaced. With ``context``, statements end ``deadline_margin_ms`` before the
+    invocation's deadline (``statement_timeout`` and/or a cancel timer).
+    """
+    settings = Settings.from_arguments(
+        dsn,
+        params,
+        driver=driver,
+        pooler_safe=pooler_safe,
+        secret_id=secret_id,
+        iam_auth=iam_auth,
+        region=region,
+    )
+    return reusable_connection(
+        settings,
+        context=context,
+        idle_check_after=idle_check_after,
+        deadline_margin_ms=deadline_margin_ms,
+        statement_timeout=statement_timeout,
+        cancel_at_deadline=cancel_at_deadline,
+    )
+
+
+def driver_info(driver: str | None = None) -> dict[str, Any]:
+    """Which backend ``connect()`` uses and why, its version, libpq/OpenSSL versions and
+    module path for psycopg2, and which drivers failed to import."""
+    from .connecting import backend_module
+
+    selection = current_selection(driver)
+    info: dict[str, Any] = {"driver": selection.name, "reason": selection.reason}
+    info.update(backend_module(selection).details())
+    info["import_errors"] = dict(selection.import_errors)
+    return info
+
+
+def __getattr__(name: str) -> Any:
+    """The exception classes and DB-API constructors, imported from purepg on first use."""
+    if name in _ERROR_NAMES or name == "errors":
+        module = importlib.import_module("pgfacade.errors")
+        return module if name == "errors" else getattr(module, name)
+    if name in _DBAPI_NAMES:
+        return getattr(importlib.import_module("purepg"), name)
+    raise AttributeError(f"module 'pgfacade' has no attribute {name!r}")
+
+
+__all__ = [
+    "DataError",
+    "DatabaseError",
+    "DriverNotAvailableError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Settings",
+    "Warning",
+    "apilevel",
+    "connect",
+    "driver_info",
+    "lambda_connection",
+    "paramstyle",
+    "threadsafety",
+]

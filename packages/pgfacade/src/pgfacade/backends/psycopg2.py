@@ -1,0 +1,185 @@
+"""The psycopg2 backend: connection and cursor subclasses that raise purepg's exceptions and
+return purepg's value types; everything else is psycopg2's own C code."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg2
+import psycopg2.extensions as ext
+from purepg import errors
+
+from ..redaction import contains_secret, dsn_secrets
+from . import psycopg2_types
+from .psycopg2_errors import translate
+
+F = TypeVar("F", bound=Callable[..., Any])
+NAME = "psycopg2"
+# psycopg2 raises these for parameters that do not match the placeholders.
+_PARAMETER_ERRORS = (TypeError, IndexError, KeyError, ValueError)
+
+
+def _translating(method: F) -> F:
+    """``method`` raising purepg's exceptions, the psycopg2 one chained as ``__cause__``."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except psycopg2.Error as exc:
+            raise translate(exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _translating_parameters(method: F) -> F:
+    """Like `_translating`, also turning parameter formatting errors into ProgrammingError."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (psycopg2.Error, *_PARAMETER_ERRORS) as exc:
+            raise translate(exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Cursor(ext.cursor):
+    """psycopg2's cursor raising purepg's exceptions."""
+
+    execute = _translating_parameters(ext.cursor.execute)
+    executemany = _translating_parameters(ext.cursor.executemany)
+    mogrify = _translating_parameters(ext.cursor.mogrify)
+    callproc = _translating_parameters(ext.cursor.callproc)
+    fetchone = _translating(ext.cursor.fetchone)
+    fetchmany = _translating(ext.cursor.fetchmany)
+    fetchall = _translating(ext.cursor.fetchall)
+    scroll = _translating(ext.cursor.scroll)
+    close = _translating(ext.cursor.close)
+    copy_from = _translating(ext.cursor.copy_from)
+    copy_to = _translating(ext.cursor.copy_to)
+    copy_expert = _translating(ext.cursor.copy_expert)
+
+
+def _set_autocommit(connection: ext.connection, value: bool) -> None:
+    try:
+        ext.connection.autocommit.__set__(connection, value)  # type: ignore[attr-defined]
+    except psycopg2.Error as exc:
+        raise translate(exc) from exc
+
+
+class Connection(ext.connection):
+    """psycopg2's connection raising purepg's exceptions, its cursors `Cursor`."""
+
+    Warning = errors.Warning  # type: ignore[assignment]
+    Error = errors.Error  # type: ignore[assignment]
+    InterfaceError = errors.InterfaceError  # type: ignore[assignment]
+    DatabaseError = errors.DatabaseError  # type: ignore[assignment]
+    DataError = errors.DataError  # type: ignore[assignment]
+    OperationalError = errors.OperationalError  # type: ignore[assignment]
+    IntegrityError = errors.IntegrityError  # type: ignore[assignment]
+    InternalError = errors.InternalError  # type: ignore[assignment]
+    ProgrammingError = errors.ProgrammingError  # type: ignore[assignment]
+    NotSupportedError = errors.NotSupportedError  # type: ignore[assignment]
+
+    def __init__(self, dsn: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(dsn, *args, **kwargs)
+        self.cursor_factory = Cursor
+
+    autocommit = property(
+        ext.connection.autocommit.__get__,  # type: ignore[attr-defined]
+        _set_autocommit,
+        doc="DB-API autocommit (psycopg2's).",
+    )
+    cursor = _translating(ext.connection.cursor)
+    commit = _translating(ext.connection.commit)
+    rollback = _translating(ext.connection.rollback)
+    cancel = _translating(ext.connection.cancel)
+    close = _translating(ext.connection.close)
+    reset = _translating(ext.connection.reset)
+    set_session = _translating(ext.connection.set_session)
+    set_isolation_level = _translating(ext.connection.set_isolation_level)
+    set_client_encoding = _translating(ext.connection.set_client_encoding)
+    tpc_begin = _translating(ext.connection.tpc_begin)
+    tpc_prepare = _translating(ext.connection.tpc_prepare)
+    tpc_commit = _translating(ext.connection.tpc_commit)
+    tpc_rollback = _translating(ext.connection.tpc_rollback)
+    tpc_recover = _translating(ext.connection.tpc_recover)
+    __exit__ = _translating(ext.connection.__exit__)
+
+
+def connect(params: dict[str, str], *, pooler_safe: bool) -> Connection:
+    """Open a psycopg2 connection with the facade's types and exceptions.
+
+    psycopg2 never uses named prepared statements, so ``pooler_safe`` needs nothing here.
+    """
+    psycopg2_types.install_adapters()
+    secrets = [params["password"]] if params.get("password") else []
+    try:
+        connection = psycopg2.connect(ext.make_dsn(**params), connection_factory=Connection)
+    except psycopg2.Error as exc:
+        translated = translate(exc, secrets)
+        if contains_secret(str(exc), secrets):
+            raise translated from None  # the original message shows a secret: do not chain it
+        raise translated from exc
+    try:
+        psycopg2_types.register_on(connection)
+    except psycopg2.Error as exc:
+        connection.close()
+        raise translate(exc) from exc
+    return connection
+
+
+def parse_dsn(dsn: str) -> dict[str, str]:
+    """libpq's own parse of a conninfo string or URI."""
+    try:
+        parsed: dict[str, str] = ext.parse_dsn(dsn)
+    except psycopg2.Error as exc:
+        raise translate(exc, dsn_secrets(dsn)) from None
+    return parsed
+
+
+def transaction_status(connection: Any) -> str:
+    """``idle``, ``active``, ``intrans``, ``inerror`` or ``unknown`` (no round trip)."""
+    status = connection.info.transaction_status
+    return {
+        ext.TRANSACTION_STATUS_IDLE: "idle",
+        ext.TRANSACTION_STATUS_ACTIVE: "active",
+        ext.TRANSACTION_STATUS_INTRANS: "intrans",
+        ext.TRANSACTION_STATUS_INERROR: "inerror",
+    }.get(status, "unknown")
+
+
+def details() -> dict[str, Any]:
+    """Version facts for ``driver_info()``: libpq compiled/runtime, OpenSSL, module path."""
+    return {
+        "version": getattr(psycopg2, "__version__", None),
+        "file": psycopg2.__file__,
+        "libpq_compiled_version": psycopg2.__libpq_version__,
+        "libpq_runtime_version": ext.libpq_version(),
+        "openssl_version": _openssl_version(),
+    }
+
+
+_OPENSSL_TEXT = re.compile(rb"OpenSSL \d+\.\d+\.\d+[a-z]?(?:-[\w.]+)? +\d{1,2} [A-Z][a-z]{2} \d{4}")
+
+
+def _openssl_version() -> str | None:
+    """The OpenSSL version text built into _psycopg (static build) or its bundled libcrypto."""
+    package = Path(psycopg2.__file__).parent
+    candidates = sorted(package.glob("_psycopg*"))
+    for libs in (package.parent / "psycopg2_binary.libs", package.parent / "psycopg2.libs"):
+        candidates += sorted(libs.glob("libcrypto*"))
+    for path in candidates:
+        try:
+            found = _OPENSSL_TEXT.search(path.read_bytes())
+        except OSError:
+            continue
+        if found:
+            return found.group(0).decode()
+    return None

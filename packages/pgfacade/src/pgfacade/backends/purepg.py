@@ -1,0 +1,53 @@
+"""The purepg backend: purepg already follows the facade's contract, so this only connects."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import purepg
+
+from ..redaction import contains_secret, dsn_secrets, redact
+
+NAME = "purepg"
+# purepg's knob for its prepared statement cache, turned to 0 in pooler-safe mode.
+_STATEMENT_CACHE_KEYWORDS = ("statement_cache_size", "prepared_statement_cache_size")
+
+
+def connect(params: dict[str, str], *, pooler_safe: bool) -> Any:
+    """``purepg.connect(**params)``; in pooler-safe mode without named prepared statements."""
+    extra: dict[str, Any] = {}
+    if pooler_safe:
+        accepted = inspect.signature(purepg.connect).parameters
+        for keyword in _STATEMENT_CACHE_KEYWORDS:
+            if keyword in accepted:
+                extra[keyword] = 0
+    connect_purepg: Any = purepg.connect
+    return connect_purepg(**params, **extra)
+
+
+def parse_dsn(dsn: str) -> dict[str, str]:
+    """purepg's libpq-compatible parse of a conninfo string or URI."""
+    from purepg import conninfo, errors
+
+    try:
+        parsed: dict[str, str] = conninfo.parse_dsn(dsn)
+    except errors.Error as exc:
+        secrets = dsn_secrets(dsn)
+        if not contains_secret(str(exc), secrets):
+            raise
+        raise type(exc)(redact(str(exc), secrets), fields=exc.fields) from None
+    return parsed
+
+
+_STATUS_NAMES = {"I": "idle", "T": "intrans", "E": "inerror"}
+
+
+def transaction_status(connection: Any) -> str:
+    """``idle``, ``intrans``, ``inerror`` or ``unknown`` (no round trip)."""
+    return _STATUS_NAMES.get(str(connection.transaction_status), "unknown")
+
+
+def details() -> dict[str, Any]:
+    """Version facts for ``driver_info()``."""
+    return {"version": getattr(purepg, "__version__", None), "file": purepg.__file__}

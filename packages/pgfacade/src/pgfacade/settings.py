@@ -1,0 +1,123 @@
+"""Connection settings: arguments, a conninfo/URI string, ``DATABASE_URL``, PG* variables.
+
+Precedence is libpq's: keyword arguments > the DSN (``dsn=`` or else ``DATABASE_URL``) > PG*
+environment variables (read by the driver itself) > defaults. The DSN is parsed by the chosen
+driver's own parser (libpq's for psycopg2, ``purepg.conninfo`` for purepg), never a third one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .redaction import MASK
+
+SECRET_KEYS = frozenset({"password", "sslpassword"})
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+DATABASE_URL = "DATABASE_URL"
+
+
+@dataclass(frozen=True, repr=False)
+class Settings:
+    """What the caller asked for: the DSN, libpq keywords and the facade's own options."""
+
+    dsn: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    driver: str | None = None
+    pooler_safe: bool = False
+    secret_id: str | None = None
+    iam_auth: bool = False
+    region: str | None = None
+
+    @classmethod
+    def from_arguments(
+        cls,
+        dsn: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        driver: str | None = None,
+        pooler_safe: bool = False,
+        secret_id: str | None = None,
+        iam_auth: bool = False,
+        region: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Settings from ``connect()``'s arguments; ``DATABASE_URL`` when no ``dsn`` is given."""
+        env = os.environ if environ is None else environ
+        if dsn is None:
+            dsn = env.get(DATABASE_URL) or None
+        keywords: dict[str, str] = {}
+        for key, value in (params or {}).items():
+            if value is None:
+                continue
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise TypeError(f"connection parameter {key!r} must be a str or int, not {value!r}")
+            keywords["dbname" if key == "database" else key] = str(value)
+        if secret_id and iam_auth:
+            raise ValueError("use either secret_id= or iam_auth=True, not both")
+        return cls(
+            dsn, tuple(sorted(keywords.items())), driver, pooler_safe, secret_id, iam_auth, region
+        )
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """Identity of the target for connection reuse (passwords excluded: rotation keeps it)."""
+        params = tuple(item for item in self.params if item[0] not in SECRET_KEYS)
+        return (
+            self.dsn,
+            params,
+            self.driver,
+            self.pooler_safe,
+            self.secret_id,
+            self.iam_auth,
+            self.region,
+        )
+
+    def connect_params(self, parse_dsn: Callable[[str], dict[str, str]]) -> dict[str, str]:
+        """The DSN's keywords overridden by the keyword arguments."""
+        merged = parse_dsn(self.dsn) if self.dsn else {}
+        merged.update(self.params)
+        return merged
+
+    def __repr__(self) -> str:
+        params = ", ".join(
+            f"{key}={MASK if key in SECRET_KEYS else value!r}" for key, value in self.params
+        )
+        dsn = None if self.dsn is None else MASK
+        return (
+            f"Settings(dsn={dsn}, params=({params}), driver={self.driver!r}, "
+            f"pooler_safe={self.pooler_safe}, secret_id={self.secret_id!r}, "
+            f"iam_auth={self.iam_auth}, region={self.region!r})"
+        )
+
+
+def target_hosts(params: Mapping[str, str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """The hosts libpq would contact: ``host`` (else ``hostaddr``, else PGHOST/PGHOSTADDR)."""
+    env = os.environ if environ is None else environ
+    value = (
+        params.get("host")
+        or params.get("hostaddr")
+        or env.get("PGHOST")
+        or env.get("PGHOSTADDR")
+        or ""
+    )
+    return [host.strip() for host in value.split(",")]
+
+
+def is_local_host(host: str) -> bool:
+    """localhost, loopback, a Unix socket directory or the default socket."""
+    return host in LOCAL_HOSTS or host.startswith(("/", "@"))
+
+
+def with_tls_default(
+    params: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``params`` with ``sslmode=verify-full`` when a host is remote and no sslmode is set."""
+    env = os.environ if environ is None else environ
+    result = dict(params)
+    if "sslmode" in result or env.get("PGSSLMODE"):
+        return result
+    if not all(is_local_host(host) for host in target_hosts(result, env)):
+        result["sslmode"] = "verify-full"
+    return result
