@@ -183,6 +183,26 @@ class Cluster:
             self.stop()
             raise
 
+    def restart(self, *, crash: bool = False) -> None:
+        """Stop the server and start it again on the same port with the same data.
+
+        ``crash=True`` kills the postmaster and its backends with SIGKILL instead of a fast
+        shutdown, so the server goes through crash recovery; clients lose their sockets.
+        """
+        process = self._process
+        if process is None or not self.running:
+            raise ClusterError(f"PostgreSQL {self.major} is not running")
+        if crash:
+            # The server runs in its own session: the group is the postmaster and its backends.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        else:
+            _terminate(process)
+        self._process = None
+        self._spawn_server()
+        self._wait_until_ready()
+
     def stop(self) -> None:
         """Stop the server (fast shutdown, escalating if needed) and delete its files."""
         process = self._process
@@ -362,7 +382,9 @@ class Cluster:
                     f"server log:\n{self._log_tail()}"
                 )
             lines = _read_lines(pid_file)
-            if len(lines) >= 8 and lines[7].strip() == "ready":
+            # The file must be this postmaster's: a killed one leaves its own "ready" behind.
+            ours = bool(lines) and lines[0].strip() == str(process.pid)
+            if ours and len(lines) >= 8 and lines[7].strip() == "ready":
                 return
             time.sleep(0.05)
         raise ClusterError(

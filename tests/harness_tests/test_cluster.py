@@ -167,3 +167,29 @@ def test_stop_removes_server_and_files(pg_major):
 
     assert not cluster.running
     assert not run_dir.exists()
+
+
+
+def count_probe_rows(cluster: Cluster) -> int:
+    conn = connect(cluster.admin_params())
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM restart_probe")
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_restart_and_crash_restart_keep_port_and_committed_data(pg_major):
+    with Cluster(pg_major) as cluster:
+        port = cluster.port
+        conn = connect(cluster.admin_params())
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE restart_probe (n int)")
+            cur.execute("INSERT INTO restart_probe VALUES (1)")
+        conn.commit()
+        conn.close()
+        cluster.restart()
+        assert (cluster.port, count_probe_rows(cluster)) == (port, 1)
+        cluster.restart(crash=True)
+        assert (cluster.port, count_probe_rows(cluster)) == (port, 1)
