@@ -42,7 +42,7 @@ class PGDialect_pgfacade(PGDialect_purepg):  # noqa: N801 - SQLAlchemy's naming 
 
     @classmethod
     def import_dbapi(cls) -> ModuleType:
-        import pgfacade  # noqa: PLC0415
+        import pgfacade
 
         return pgfacade
 
@@ -75,15 +75,15 @@ def _configure_psycopg2(
     dbapi_connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
 ) -> None:
     """The same settings through psycopg2's per-connection typecasters."""
-    import psycopg2.extensions  # noqa: PLC0415
-    import psycopg2.extras  # noqa: PLC0415
+    import psycopg2.extensions
+    import psycopg2.extras
 
     if loads is not None:
         psycopg2.extras.register_default_json(dbapi_connection, loads=loads)
         psycopg2.extras.register_default_jsonb(dbapi_connection, loads=loads)
     if inet_as_str:
 
-        def as_text(value: str | None, cursor: Any) -> str | None:
+        def as_text(value: Any, cursor: Any) -> Any:
             return value
 
         caster = psycopg2.extensions.new_type((869, 650), "PGFACADE_INET_TEXT", as_text)

@@ -1,0 +1,212 @@
+"""purepg and pgfacade build (``hatch build``) into complete wheels and sdists that install
+offline into a clean virtual environment and import.
+
+Builds go to a temporary directory, never into the repository. The clean environment gets
+nothing from an index: ``pip install --no-index --find-links`` with the built wheels and a
+wheelhouse holding scramp and asn1crypto (purepg's dependencies), taken from ``$PIP_FIND_LINKS``
+or from the wheelhouse cache (``$PUREPG_WHEELHOUSE``, default ``~/.cache/purepg/wheelhouse``),
+which is filled once with ``pip download`` of the versions installed here.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {"purepg": ROOT / "packages" / "purepg", "pgfacade": ROOT / "packages" / "pgfacade"}
+DEPENDENCIES = ("scramp", "asn1crypto")  # purepg's, with scramp's own
+PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+DIALECTS = {
+    "purepg": "postgresql.purepg = purepg.sqlalchemy_dialect:PGDialect_purepg",
+    "pgfacade": "postgresql.pgfacade = pgfacade.sqlalchemy_dialect:PGDialect_pgfacade",
+}
+NAMES = list(PACKAGES)
+
+
+def _run(command: list[str], cwd: Path | None = None) -> str:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with the wheel and sdist of each package, built by ``hatch build``."""
+    hatch = shutil.which("hatch")
+    if hatch is None:
+        pytest.skip("hatch is not on PATH")
+    out = tmp_path_factory.mktemp("dist")
+    for path in PACKAGES.values():
+        _run([hatch, "build", "-t", "wheel", "-t", "sdist", str(out)], cwd=path)
+    return out
+
+
+def _version(name: str) -> str:
+    init = (PACKAGES[name] / "src" / name / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE)
+    assert match is not None, f"no __version__ in {name}/__init__.py"
+    return match.group(1)
+
+
+def _wheel(dist: Path, name: str) -> Path:
+    return dist / f"{name}-{_version(name)}-py3-none-any.whl"
+
+
+def _sdist(dist: Path, name: str) -> Path:
+    return dist / f"{name}-{_version(name)}.tar.gz"
+
+
+def _wheel_metadata(dist: Path, name: str) -> email.message.Message:
+    with zipfile.ZipFile(_wheel(dist, name)) as wheel:
+        text = wheel.read(f"{name}-{_version(name)}.dist-info/METADATA").decode()
+    return email.parser.Parser().parsestr(text)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wheel_and_sdist_are_built(dist, name):
+    assert _wheel(dist, name).is_file()
+    assert _sdist(dist, name).is_file()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wheel_metadata_is_complete(dist, name):
+    meta = _wheel_metadata(dist, name)
+    classifiers = meta.get_all("Classifier") or []
+
+    assert meta["License-Expression"] == "MIT"
+    assert meta["Requires-Python"] == ">=3.9"
+    assert meta["Summary"]
+    assert meta["Author"] or meta["Author-email"], "no authors in pyproject.toml"
+    assert meta["Description-Content-Type"] == "text/markdown"
+    assert "Typing :: Typed" in classifiers
+    assert "Operating System :: OS Independent" in classifiers
+    for version in PYTHON_VERSIONS:
+        assert f"Programming Language :: Python :: {version}" in classifiers
+
+
+def test_pgfacade_depends_on_purepg_and_offers_aws_extras(dist):
+    meta = _wheel_metadata(dist, "pgfacade")
+
+    assert any(req.startswith("purepg") for req in meta.get_all("Requires-Dist") or [])
+    assert "aws" in (meta.get_all("Provides-Extra") or [])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wheel_carries_the_typed_marker_and_no_caches(dist, name):
+    with zipfile.ZipFile(_wheel(dist, name)) as wheel:
+        files = wheel.namelist()
+
+    assert f"{name}/py.typed" in files
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wheel_declares_the_sqlalchemy_dialect(dist, name):
+    path = f"{name}-{_version(name)}.dist-info/entry_points.txt"
+    with zipfile.ZipFile(_wheel(dist, name)) as wheel:
+        entry_points = wheel.read(path).decode() if path in wheel.namelist() else ""
+
+    assert "[sqlalchemy.dialects]" in entry_points, f"no sqlalchemy.dialects entry point in {path}"
+    section = entry_points.split("[sqlalchemy.dialects]", 1)[1].split("[", 1)[0]
+    assert DIALECTS[name] in [line.strip() for line in section.splitlines()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sdist_holds_sources_readme_and_changelog(dist, name):
+    with tarfile.open(_sdist(dist, name)) as sdist:
+        files = {
+            member.name.split("/", 1)[1] for member in sdist.getmembers() if "/" in member.name
+        }
+
+    assert {"pyproject.toml", "README.md", "CHANGELOG.md", f"src/{name}/__init__.py"} <= files
+    assert f"src/{name}/py.typed" in files
+    assert not [f for f in files if "__pycache__" in f]
+
+
+def _wheelhouse() -> Path:
+    """A directory with wheels of purepg's dependencies, at the versions installed here."""
+    wanted = {name: metadata.version(name) for name in DEPENDENCIES}
+    candidates = [Path(p) for p in os.environ.get("PIP_FIND_LINKS", "").split() if p]
+    cache = Path(
+        os.environ.get("PUREPG_WHEELHOUSE", Path.home() / ".cache" / "purepg" / "wheelhouse")
+    )
+    for directory in [*candidates, cache]:
+        if all(list(directory.glob(f"{n}-{v}-*.whl")) for n, v in wanted.items()):
+            return directory
+    cache.mkdir(parents=True, exist_ok=True)
+    pins = [f"{name}=={version}" for name, version in wanted.items()]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--dest",
+            str(cache),
+            *pins,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(
+            f"no wheels of {', '.join(pins)} offline and pip download failed; put them in "
+            f"{cache} or $PUREPG_WHEELHOUSE:\n{result.stderr[-500:]}"
+        )
+    return cache
+
+
+def test_wheels_install_offline_into_a_clean_venv_and_import(dist, tmp_path):
+    wheelhouse = _wheelhouse()
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    install = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--find-links",
+            str(dist),
+            "--find-links",
+            str(wheelhouse),
+            "purepg",
+            "pgfacade",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+
+    probe = (
+        "import purepg, pgfacade, purepg.types, purepg.errors\n"
+        "print(purepg.__version__, pgfacade.__version__, purepg.__file__)\n"
+    )
+    output = _run([str(python), "-I", "-c", probe], cwd=tmp_path).split()
+
+    assert output[:2] == [_version("purepg"), _version("pgfacade")]
+    assert Path(output[2]).is_relative_to(venv)
