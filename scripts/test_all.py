@@ -19,11 +19,14 @@ them); extra arguments after ``--`` go to every pytest invocation.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +46,7 @@ class Step:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[], None] | None = None
     seconds: float = 0.0
     returncode: int | None = None
 
@@ -75,6 +79,20 @@ def static_psycopg2_path() -> Path:
     return ARTIFACTS_DIR / f"unpacked-py{python}-{arch}"
 
 
+def unpack_static_psycopg2() -> None:
+    """Unpack the zip that the static-build step listed in latest.json (psycopg2/ at its root)."""
+    python, arch = STATIC_TARGET
+    listing = json.loads((ARTIFACTS_DIR / "latest.json").read_text())
+    for artifact in listing["artifacts"]:
+        if (artifact["python"], artifact["arch"]) == (python, arch):
+            target = static_psycopg2_path()
+            shutil.rmtree(target, ignore_errors=True)
+            with zipfile.ZipFile(artifact["zip"]) as archive:
+                archive.extractall(target)
+            return
+    raise SystemExit(f"latest.json lists no py{python}-{arch} artifact: {listing}")
+
+
 def build_steps(pytest_args: list[str]) -> list[Step]:
     """The whole run, in order."""
     pytest = ["-p", "no:cacheprovider", *pytest_args]
@@ -91,8 +109,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
     python, arch = STATIC_TARGET
     unpacked = static_psycopg2_path()
     build = ["hatch", "run", "lambda-psycopg", "build"]
-    build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR)]
-    build += ["--unpack-to", str(unpacked)]
+    build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR), "--plain"]
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
     matrix = ["hatch", "run", "python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
@@ -103,6 +120,15 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
             "static-conformance",
             static,
             env={"PYTHONPATH": str(unpacked), "TEST_RUN_LABEL": "static"},
+            prepare=unpack_static_psycopg2,
+        ),
+        Step(
+            "e2e-static",
+            ["hatch", "run", "pytest", *pytest, "tests/e2e", "--pg", "18"],
+            env={
+                "LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json"),
+                "TEST_RUN_LABEL": "e2e-static",
+            },
         ),
         Step("matrix", matrix),
     ]
@@ -114,7 +140,13 @@ def run_step(step: Step, base_env: dict[str, str]) -> None:
     print(f"\n=== {step.name}: {' '.join(step.argv)}", flush=True)
     started = time.monotonic()
     env = {**base_env, **step.env}
-    step.returncode = subprocess.run(step.argv, cwd=ROOT, env=env, check=False).returncode
+    try:
+        if step.prepare is not None:
+            step.prepare()
+        step.returncode = subprocess.run(step.argv, cwd=ROOT, env=env, check=False).returncode
+    except (OSError, ValueError, KeyError, SystemExit) as error:
+        print(f"=== {step.name}: could not run: {error}", flush=True)
+        step.returncode = 1
     step.seconds = time.monotonic() - started
     print(f"=== {step.name}: {step.outcome} in {step.seconds:.0f}s", flush=True)
 

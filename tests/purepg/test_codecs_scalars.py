@@ -87,9 +87,7 @@ def test_ipaddress_values_encode_as_inet_or_cidr(registry, value, oid, payload):
         ),
     ],
 )
-def test_inet_decodes_to_an_interface_in_both_formats_even_for_a_host(
-    registry, text, data, value
-):
+def test_inet_decodes_to_an_interface_in_both_formats_even_for_a_host(registry, text, data, value):
     assert registry.decoder(oids.INET, 0)(text) == value
     assert registry.decoder(oids.INET, 1)(data) == value
 

@@ -61,8 +61,3 @@ def test_scroll_moves_within_the_result(conn):
     cur.execute("SELECT generate_series(1, 5)")
     cur.scroll(3, mode="absolute")
     assert cur.fetchone() == (4,)
-
-
-def test_named_cursor_is_not_supported_yet(conn):
-    with pytest.raises(errors.NotSupportedError, match="server-side"):
-        conn.cursor("named")

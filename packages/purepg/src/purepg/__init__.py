@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from purepg.connection import (
+    DEFAULT_PREPARE_THRESHOLD,
+    DEFAULT_STATEMENT_CACHE_SIZE,
     ISOLATION_LEVEL_AUTOCOMMIT,
     ISOLATION_LEVEL_DEFAULT,
     ISOLATION_LEVEL_READ_COMMITTED,
@@ -56,6 +58,8 @@ def connect(
     *,
     ssl_context: ssl.SSLContext | None = None,
     statement_timeout: int | float | str | None = None,
+    statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
+    prepare_threshold: int = DEFAULT_PREPARE_THRESHOLD,
     **params: Any,
 ) -> Connection:
     """Open a connection; ``params`` are libpq keywords, with libpq's meaning and defaults.
@@ -63,11 +67,19 @@ def connect(
     ``dsn`` is a conninfo string or URI; PG* environment variables and ``~/.pgpass`` apply.
     ``ssl_context`` replaces the context built from the ``ssl*`` keywords. ``statement_timeout``
     (milliseconds, or a string with a unit such as ``"5s"``) limits every statement.
+    A query executed ``prepare_threshold`` times becomes a named prepared statement, at most
+    ``statement_cache_size`` of them per connection; ``statement_cache_size=0`` uses only
+    unnamed statements (required behind PgBouncer in transaction mode or RDS Proxy).
     """
-    from purepg.codecs.registry import default_registry  # noqa: PLC0415
-    from purepg.conninfo import resolve  # noqa: PLC0415
-    from purepg.io.blocking import connect as open_transport  # noqa: PLC0415
+    from purepg.codecs.registry import default_registry
+    from purepg.conninfo import resolve
+    from purepg.io.blocking import connect as open_transport
+    from purepg.statements import StatementCache
 
+    try:
+        statements = StatementCache(int(statement_cache_size), int(prepare_threshold))
+    except ValueError as exc:
+        raise ProgrammingError(str(exc)) from None
     resolved = resolve(dsn, params)
     extra = None
     if statement_timeout is not None:
@@ -76,7 +88,7 @@ def connect(
             raise ProgrammingError(f"invalid statement_timeout: {statement_timeout!r}")
         extra = f"-c statement_timeout={value}"
     transport = open_transport(resolved, ssl_context, extra)
-    return Connection(transport, default_registry.copy(), dsn or "")
+    return Connection(transport, default_registry.copy(), dsn or "", statements)
 
 
 __all__ = [

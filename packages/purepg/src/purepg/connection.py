@@ -1,21 +1,38 @@
-"""The DB-API Connection: transactions, autocommit, session characteristics, notices.
+"""The DB-API Connection: transactions, autocommit, session characteristics, notices,
+prepared statements, streaming, LISTEN/NOTIFY and two-phase commit.
 
 No protocol code here: requests go to the protocol machine through the transport, and this
-class decides what to send (implicit ``BEGIN`` like psycopg2, ``COMMIT``, ``ROLLBACK``).
+class decides what to send (implicit ``BEGIN`` like psycopg2, ``COMMIT``, ``ROLLBACK``, which
+prepared statement to use).
+
+Prepared statements: a query run with parameters ``prepare_threshold`` times (default 5) is
+prepared as a named statement, kept in an LRU of ``statement_cache_size`` (default 100;
+0 = never name statements, for PgBouncer transaction pooling and RDS Proxy). Its later
+executions skip Parse and Describe (still one round trip) and fetch binary results where the
+codec registry prefers them. When the server reports the statement stale ("cached plan must
+not change result type" after a DDL change, or "prepared statement does not exist" after
+``DEALLOCATE ALL`` / ``DISCARD ALL``), the statement is dropped and the query re-prepared and
+run again transparently if it was the first statement of its transaction (autocommit, or the
+implicit ``BEGIN`` went with it: nothing else is lost by rolling that transaction back);
+inside a transaction that already did work, the error is raised (the transaction is aborted
+anyway) and the next execution re-prepares.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from purepg import errors
 from purepg.errors import InterfaceError, ProgrammingError
-from purepg.protocol.machine import Exchange, ParamSet
+from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Notification, decode_data_row
+from purepg.statements import PreparedStatement, StatementCache
+from purepg.tpc import Xid
 
 if TYPE_CHECKING:
     from purepg.codecs.registry import Registry
@@ -38,6 +55,22 @@ _ISOLATION_NAMES = {
 }
 _ISOLATION_BY_NAME = {name: level for level, name in _ISOLATION_NAMES.items()}
 MAX_NOTICES = 50
+DEFAULT_STATEMENT_CACHE_SIZE = 100
+DEFAULT_PREPARE_THRESHOLD = 5
+STALE_PLAN_MESSAGE = "cached plan must not change result type"
+
+
+def _stale_statement(error: errors.Error) -> bool:
+    """True when ``error`` says a named statement is stale or gone (worth re-preparing)."""
+    if (
+        error.sqlstate == "26000"
+    ):  # invalid_sql_statement_name: prepared statement ... does not exist
+        return True
+    return error.sqlstate == "0A000" and STALE_PLAN_MESSAGE in str(error.message or error)
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _isolation_level(value: Any) -> int | None:
@@ -78,7 +111,13 @@ class Connection:
     ProgrammingError = errors.ProgrammingError
     NotSupportedError = errors.NotSupportedError
 
-    def __init__(self, transport: Transport, registry: Registry, dsn: str = "") -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        registry: Registry,
+        dsn: str = "",
+        statements: StatementCache | None = None,
+    ) -> None:
         self._transport = transport
         self._machine = transport.machine
         self.registry = registry
@@ -96,6 +135,16 @@ class Connection:
         self._closed = False
         self._lock = threading.RLock()
         self._types_discovered = False
+        if statements is None:
+            statements = StatementCache(DEFAULT_STATEMENT_CACHE_SIZE, DEFAULT_PREPARE_THRESHOLD)
+        self._statements = statements
+        self._streaming = False
+        self._tpc_xid: Xid | None = None
+        self._tpc_prepared = False
+        self.columns: list[dict[str, Any]] | None = None
+        """``run()``: the last result's columns (pg8000's dicts), None without rows."""
+        self.row_count = -1
+        """``run()``: rows returned or affected by the last statement, -1 if unknown."""
 
     # -- state ------------------------------------------------------------------------------
 
@@ -118,6 +167,11 @@ class Connection:
             raise InterfaceError("connection already closed")
         if self._transport.closed or self._machine.phase == "failed":
             raise InterfaceError("the connection is broken and was closed")
+        if self._streaming:
+            raise ProgrammingError(
+                "the connection is streaming a result: finish iterating it or close its "
+                "cursor before sending another query"
+            )
 
     @property
     def transaction_status(self) -> str:
@@ -268,7 +322,7 @@ class Connection:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def run(
+    def request(
         self,
         sql: str,
         param_sets: Sequence[ParamSet] | None = None,
@@ -276,11 +330,13 @@ class Connection:
         describe: bool = True,
         copy_source: Iterable[bytes] | None = None,
         copy_sink: Callable[[bytes], Any] | None = None,
+        statement: PreparedStatement | None = None,
     ) -> Exchange:
         """Send one request (simple query when ``param_sets`` is None) and wait for its results.
 
         Outside autocommit, a ``BEGIN`` is sent first in the same write when no transaction
-        is open. Raises the server's error, if any.
+        is open. ``statement`` runs a named statement (parsed now unless already described).
+        Raises the server's error, if any.
         """
         with self._lock:
             self._check_open()
@@ -290,8 +346,23 @@ class Connection:
                 machine.send_query(self._begin_statement())
             if param_sets is None:
                 machine.send_query(sql)
+            elif statement is None:
+                machine.send_extended(
+                    sql,
+                    param_sets,
+                    describe=describe,
+                    close_statements=self._statements.take_closes(),
+                )
             else:
-                machine.send_extended(sql, param_sets, describe=describe)
+                machine.send_extended(
+                    sql,
+                    param_sets,
+                    statement=statement.name,
+                    parse=not statement.described,
+                    describe=not statement.described,
+                    result_formats=statement.result_formats,
+                    close_statements=self._statements.take_closes(),
+                )
             try:
                 done = self._transport.run(copy_source, copy_sink)
             finally:
@@ -315,6 +386,265 @@ class Connection:
             if exchange.error is not None:
                 raise exchange.error
             return exchange
+
+    def run(self, sql: str, **params: Any) -> list[list[Any]] | None:
+        """pg8000-style: run ``sql`` with ``:name`` placeholders, return rows as lists (None
+        without a result); sets ``columns`` and ``row_count``. See ``purepg.native``."""
+        from purepg import native
+
+        return native.run(self, sql, params)
+
+    # -- prepared statements ----------------------------------------------------------------
+
+    @property
+    def prepared_statements(self) -> int:
+        """How many named statements this connection keeps prepared on the server."""
+        return len(self._statements)
+
+    def execute_params(
+        self, sql: str, param_set: ParamSet, prepare: bool | None = None
+    ) -> Exchange:
+        """Run ``sql`` ($n placeholders) with one parameter set, through the statement cache.
+
+        ``prepare`` True prepares (and pins) the statement now, False never prepares it,
+        None prepares it automatically once it ran ``prepare_threshold`` times.
+        """
+        cache = self._statements
+        key = (sql, tuple(param_set[0]))
+        for attempt in (1, 2):
+            statement = cache.lookup(key)
+            wanted = prepare is not False and (prepare or cache.should_prepare(key))
+            if statement is None and cache.enabled and wanted:
+                statement = cache.add(key, pinned=bool(prepare))
+            if statement is None:
+                return self.request(sql, [param_set])
+            alone = self._machine.transaction_status == "I"
+            try:
+                exchange = self.request(sql, [param_set], statement=statement)
+            except errors.Error as exc:
+                cache.discard(statement)
+                if exc.sqlstate == "26000":
+                    cache.forget_all()
+                if attempt == 2 or not statement.described or not _stale_statement(exc):
+                    raise
+                if not alone or self.closed:
+                    raise
+                if self._machine.transaction_status != "I":
+                    self.execute_simple("ROLLBACK")  # only our implicit BEGIN and the failure
+                if statement.pinned:
+                    prepare = True
+                else:
+                    cache.add(key)  # it was hot: prepare it again right away
+                continue
+            result = exchange.results[-1] if exchange.results else None
+            if not statement.described:
+                columns = result.columns if result is not None else None
+                formats = [self.registry.result_format(c.type_oid) for c in columns or ()]
+                statement.describe(columns, formats)
+            elif result is not None and result.columns is None:
+                result.columns = statement.columns
+            return exchange
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def prepare(self, query: str) -> PreparedQuery:
+        """A query (``%s`` / ``%(name)s`` placeholders) to run as a named prepared statement.
+
+        The statement is parsed on its first execution (in the same round trip) and stays
+        prepared, never evicted by the cache, until ``PreparedQuery.close()``. Run it with
+        ``cursor.execute(prepared, params)``.
+        """
+        from purepg import sql as sql_module
+
+        return PreparedQuery(self, sql_module.parse(query).sql, query)
+
+    # -- streaming ----------------------------------------------------------------------------
+
+    def stream(self, sql: str, param_set: ParamSet, size: int) -> Generator[Result, None, None]:
+        """The results of one statement in batches of at most ``size`` rows (an unnamed portal
+        executed ``size`` rows at a time): constant memory however many rows it returns.
+
+        The first batch carries the columns. No other request may be sent until the
+        iteration ends; leaving it early closes the portal.
+        """
+        if size < 1:
+            raise ProgrammingError(f"the stream batch size must be >= 1, not {size}")
+        with self._lock:
+            self._check_open()
+            machine = self._machine
+            begin = not self._autocommit and machine.transaction_status == "I"
+            if begin:
+                machine.send_query(self._begin_statement())
+            exchange = machine.send_extended(
+                sql, [param_set], max_rows=size, close_statements=self._statements.take_closes()
+            )
+            self._streaming = True
+        try:
+            while True:
+                try:
+                    done = self._transport.run()
+                finally:
+                    self._collect_messages()
+                for finished in done:
+                    if finished is not exchange and finished.error is not None:
+                        raise finished.error
+                while exchange.results:
+                    yield exchange.results.pop(0)
+                if exchange.done:
+                    if exchange.error is not None:
+                        raise exchange.error
+                    return
+                machine.send_execute(exchange, size)
+        finally:
+            self._streaming = False
+            if not exchange.done and not self.closed:
+                machine.send_sync(exchange)
+                with contextlib.suppress(errors.Error):
+                    self._transport.run()
+                self._collect_messages()
+
+    def copy_out(self, sql: str, chunk_rows: int = 64) -> Generator[bytes, None, None]:
+        """Run ``COPY ... TO STDOUT`` and yield its data as it arrives (one row per chunk).
+
+        At most ``chunk_rows`` chunks are buffered between two reads of the consumer: memory
+        stays constant. Leaving early reads (and drops) the rest of the data.
+        """
+        buffered: list[bytes] = []
+
+        def pause() -> bool:
+            return len(buffered) >= chunk_rows
+
+        with self._lock:
+            self._check_open()
+            machine = self._machine
+            begin = not self._autocommit and machine.transaction_status == "I"
+            if begin:
+                machine.send_query(self._begin_statement())
+            exchange = machine.send_query(sql)
+            self._streaming = True
+        try:
+            while True:
+                try:
+                    done = self._transport.run(copy_sink=buffered.append, pause=pause)
+                finally:
+                    self._collect_messages()
+                for finished in done:
+                    if finished is not exchange and finished.error is not None:
+                        raise finished.error
+                while buffered:
+                    chunk = buffered.pop(0)
+                    yield chunk
+                if exchange.done:
+                    if exchange.error is not None:
+                        raise exchange.error
+                    return
+        finally:
+            self._streaming = False
+            if not exchange.done and not self.closed:
+                with contextlib.suppress(errors.Error):
+                    self._transport.run()
+                self._collect_messages()
+
+    # -- LISTEN / NOTIFY ----------------------------------------------------------------------
+
+    def wait_notify(self, timeout: float | None = None) -> Notification | None:
+        """The oldest notification not taken yet, waiting up to ``timeout`` seconds for one
+        (None = forever); None when none arrived. Taken notifications leave ``notifies``.
+
+        Returns as soon as one arrives: it waits on the socket, not by polling in a loop.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.poll()
+            if self.notifies:
+                return self.notifies.pop(0)
+            remaining = None
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+            self._transport.wait_readable(remaining)
+
+    def notifications(self, timeout: float | None = None) -> Iterator[Notification]:
+        """Notifications as they arrive; stops once none came for ``timeout`` seconds
+        (None: never stops by itself)."""
+        while True:
+            notification = self.wait_notify(timeout)
+            if notification is None:
+                return
+            yield notification
+
+    # -- two-phase commit (DB-API tpc extension) ----------------------------------------------
+
+    def xid(self, format_id: int, gtrid: str, bqual: str) -> Xid:
+        """A transaction id for ``tpc_*`` (the X/Open XA triple)."""
+        return Xid.checked(format_id, gtrid, bqual)
+
+    def tpc_begin(self, xid: Xid | str) -> None:
+        """Begin a two-phase transaction identified by ``xid``."""
+        self._check_open()
+        if self._autocommit:
+            raise ProgrammingError("tpc_begin cannot be used in autocommit mode")
+        if self._tpc_xid is not None or self._machine.transaction_status != "I":
+            raise ProgrammingError("tpc_begin must be called outside a transaction")
+        self._tpc_xid = xid if isinstance(xid, Xid) else Xid.from_string(xid)
+        self._tpc_prepared = False
+        self.execute_simple(self._begin_statement())
+
+    def tpc_prepare(self) -> None:
+        """First phase: ``PREPARE TRANSACTION`` of the transaction begun by ``tpc_begin``."""
+        self._check_open()
+        xid = self._tpc_xid
+        if xid is None:
+            raise ProgrammingError("tpc_prepare must be called in a two-phase transaction")
+        if self._tpc_prepared:
+            raise ProgrammingError("the two-phase transaction is already prepared")
+        self.execute_simple("PREPARE TRANSACTION " + _quote_literal(xid.gid))
+        self._tpc_prepared = True
+
+    def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """Commit the two-phase transaction (``xid``: a prepared one, from ``tpc_recover``)."""
+        self._tpc_finish("COMMIT", xid)
+
+    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """Roll back the two-phase transaction (``xid``: a prepared one)."""
+        self._tpc_finish("ROLLBACK", xid)
+
+    def _tpc_finish(self, verb: str, xid: Xid | str | None) -> None:
+        self._check_open()
+        if xid is not None:
+            if self._tpc_xid is not None or self._machine.transaction_status != "I":
+                raise ProgrammingError(
+                    f"tpc_{verb.lower()} with an xid must be called outside a transaction"
+                )
+            gid = xid.gid if isinstance(xid, Xid) else xid
+            self.execute_simple(f"{verb} PREPARED " + _quote_literal(gid))
+            return
+        current = self._tpc_xid
+        if current is None:
+            raise ProgrammingError(
+                f"tpc_{verb.lower()} without an xid must be called in a two-phase transaction"
+            )
+        try:
+            if self._tpc_prepared:
+                self.execute_simple(f"{verb} PREPARED " + _quote_literal(current.gid))
+            elif self._machine.transaction_status != "I":
+                self.execute_simple(verb)  # one-phase
+        finally:
+            self._tpc_xid = None
+            self._tpc_prepared = False
+
+    def tpc_recover(self) -> list[Xid]:
+        """The transactions prepared on the server and not yet committed or rolled back."""
+        exchange = self.execute_simple(
+            "SELECT gid, prepared::text, owner::text, database::text "
+            "FROM pg_catalog.pg_prepared_xacts"
+        )
+        found = []
+        for payload in exchange.results[-1].rows:
+            gid, prepared, owner, database = decode_data_row(payload, [bytes.decode] * 4)
+            xid = Xid.from_string(gid)
+            found.append(xid._replace(prepared=prepared, owner=owner, database=database))
+        return found
 
     def discover_types(self, oids: Iterable[int]) -> None:
         """Register the extension types (hstore) the first time a result has an unknown type.
@@ -349,29 +679,46 @@ class Connection:
 
     # -- DB-API -----------------------------------------------------------------------------
 
-    def cursor(self, name: str | None = None, **kwargs: Any) -> Cursor:
-        """A new cursor. Named (server-side) cursors are not supported yet."""
+    def cursor(
+        self,
+        name: str | None = None,
+        *,
+        withhold: bool = False,
+        scrollable: bool | None = None,
+        **kwargs: Any,
+    ) -> Cursor:
+        """A new cursor; with ``name`` a server-side cursor (``purepg.server_cursor``)."""
         self._check_open()
         if name is not None:
-            raise errors.NotSupportedError("named (server-side) cursors are not supported yet")
+            from purepg.server_cursor import ServerCursor
+
+            if kwargs.pop("cursor_factory", None) is not None or kwargs:
+                raise TypeError("a named cursor takes only withhold and scrollable")
+            return ServerCursor(self, name, withhold, scrollable)
         factory = kwargs.pop("cursor_factory", None) or self.cursor_factory
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
         if factory is not None:
             return factory(self)
-        from purepg.cursor import Cursor  # noqa: PLC0415 - cursor imports connection
+        from purepg.cursor import Cursor
 
         return Cursor(self)
+
+    def _check_no_tpc(self, what: str) -> None:
+        if self._tpc_xid is not None:
+            raise ProgrammingError(f"{what} cannot be used during a two-phase transaction")
 
     def commit(self) -> None:
         """Commit the current transaction (nothing to do in autocommit mode or when idle)."""
         self._check_open()
+        self._check_no_tpc("commit")
         if self._machine.transaction_status != "I":
             self.execute_simple("COMMIT")
 
     def rollback(self) -> None:
         """Roll back the current transaction."""
         self._check_open()
+        self._check_no_tpc("rollback")
         if self._machine.transaction_status != "I":
             self.execute_simple("ROLLBACK")
 
@@ -430,3 +777,23 @@ class Connection:
         if transport is not None and not getattr(self, "_closed", True):
             with contextlib.suppress(Exception):  # may run during interpreter shutdown
                 transport.close()
+
+
+class PreparedQuery:
+    """A query prepared by ``Connection.prepare``: pass it to ``cursor.execute``."""
+
+    def __init__(self, connection: Connection, sql: str, query: str) -> None:
+        self.connection = connection
+        self.sql = sql
+        """The query with ``$n`` placeholders."""
+        self.query = query
+        """The query as written (``%s`` / ``%(name)s`` placeholders)."""
+
+    def close(self) -> None:
+        """Deallocate the statement(s) prepared for this query (at the next request)."""
+        cache = self.connection._statements
+        for statement in cache.statements_for(self.sql):
+            cache.discard(statement)
+
+    def __repr__(self) -> str:
+        return f"<PreparedQuery {self.query!r}>"

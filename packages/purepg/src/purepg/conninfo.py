@@ -565,7 +565,7 @@ def _home_dir(environ: Mapping[str, str]) -> str | None:
     if home:
         return home
     try:
-        import pwd  # noqa: PLC0415 - Unix only
+        import pwd
 
         return pwd.getpwuid(os.geteuid()).pw_dir
     except (ImportError, KeyError, OSError):
@@ -574,12 +574,12 @@ def _home_dir(environ: Mapping[str, str]) -> str | None:
 
 def _os_user() -> str:
     try:
-        import pwd  # noqa: PLC0415 - Unix only
+        import pwd
 
         return pwd.getpwuid(os.geteuid()).pw_name
     except (ImportError, KeyError):
         pass
-    import getpass  # noqa: PLC0415
+    import getpass
 
     try:
         return getpass.getuser()
@@ -656,7 +656,7 @@ def _make_hosts(values: Mapping[str, str]) -> tuple[HostAddress, ...]:
 
 
 def _check_hostaddr(hostaddr: str) -> None:
-    import ipaddress  # noqa: PLC0415 - only needed when hostaddr is given
+    import ipaddress
 
     try:
         ipaddress.ip_address(hostaddr)

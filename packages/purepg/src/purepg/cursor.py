@@ -3,8 +3,12 @@
 Without parameters a query is sent as-is with the simple protocol (several statements allowed,
 ``%`` untouched, as psycopg2 does). With parameters it is translated by ``purepg.sql`` to
 ``$1..$n`` and sent with the extended protocol, values bound server-side, in one write
-(Parse/Bind/Describe/Execute/Sync). Rows stay raw until fetched, then are decoded column by
-column by the connection's codec registry.
+(Parse/Bind/Describe/Execute/Sync); repeated queries become named prepared statements (see
+``purepg.connection``). Rows stay raw until fetched, then are decoded column by column by the
+connection's codec registry.
+
+Beyond DB-API: ``stream()`` iterates a result of any size in constant memory (a row-limited
+portal), ``copy_in()`` / ``copy_out()`` run COPY from and to Python objects.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
 
+from purepg import copy_format
+from purepg.connection import PreparedQuery
 from purepg.errors import DataError, InterfaceError, ProgrammingError
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Column, Decoder, decode_data_row, parse_data_row_raw
 
 if TYPE_CHECKING:
     from purepg.connection import Connection
+
+NO_PARAMS: ParamSet = ((), (), ())
+DEFAULT_ITERSIZE = 2000
 
 NUMERIC_OID = 1700
 CHAR_OIDS = (1042, 1043)  # bpchar, varchar
@@ -75,6 +84,10 @@ class Cursor:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.arraysize = 1
+        self.itersize = DEFAULT_ITERSIZE
+        """Rows per batch of ``stream()`` (and per FETCH of a named cursor)."""
+        self.max_buffered_rows = 0
+        """Debug counter: the most rows ``stream()`` ever held at once."""
         self.query: bytes | None = None
         """The last query sent (with ``$n`` placeholders when it had parameters)."""
         self.statusmessage: str | None = None
@@ -98,6 +111,11 @@ class Cursor:
         if self._description is None and self._columns is not None:
             self._description = [_describe(column) for column in self._columns]
         return self._description
+
+    @property
+    def result_formats(self) -> list[int]:
+        """Format of each result column of the last result: 0 text, 1 binary (debugging)."""
+        return [column.format for column in self._columns or ()]
 
     @property
     def rowcount(self) -> int:
@@ -143,21 +161,77 @@ class Cursor:
             payloads.append(payload)
         return oids, formats, payloads
 
-    def execute(self, query: str | bytes, params: Any = None) -> None:
-        """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side."""
+    def execute(
+        self, query: str | bytes | PreparedQuery, params: Any = None, *, prepare: bool | None = None
+    ) -> None:
+        """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side.
+
+        ``prepare`` True makes it a named prepared statement now, False never, None (default)
+        after ``prepare_threshold`` executions. A ``Connection.prepare()`` query is always
+        prepared.
+        """
         self._check_usable()
+        if isinstance(query, PreparedQuery):
+            query, prepare = query.query, True
+            if params is None:
+                params = ()
         text = query.decode("utf-8") if isinstance(query, bytes) else query
         self._reset()
         if params is None:
             self.query = text.encode("utf-8")
-            self._finish(self.connection.run(text))
+            self._finish(self.connection.request(text))
             return
-        from purepg import sql  # noqa: PLC0415 - a light module, imported on first use
+        parsed, param_set = self._bind(text, params)
+        self.query = parsed.sql.encode("utf-8")
+        self._finish(self.connection.execute_params(parsed.sql, param_set, prepare))
+
+    def _bind(self, text: str, params: Any) -> tuple[Any, ParamSet]:
+        from purepg import sql
 
         parsed = sql.parse(text)
-        param_set = self._encode(parsed.bind(params))
-        self.query = parsed.sql.encode("utf-8")
-        self._finish(self.connection.run(parsed.sql, [param_set]))
+        return parsed, self._encode(parsed.bind(params))
+
+    def stream(
+        self, query: str | bytes, params: Any = None, *, size: int | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Iterate the rows of ``query`` in constant memory, fetching ``size`` (default
+        ``itersize``) rows per round trip from an unnamed portal (protocol-level streaming).
+
+        One statement only. ``description`` is set once the first batch arrived and
+        ``rowcount`` counts the rows so far. The connection runs nothing else until the
+        iteration ends; leaving the loop early (``break``, ``close()``) stops the query.
+        Without ``params`` the query is sent as-is (``%`` untouched).
+        """
+        self._check_usable()
+        text = query.decode("utf-8") if isinstance(query, bytes) else query
+        self._reset()
+        if params is None:
+            sql_text, param_set = text, NO_PARAMS
+        else:
+            parsed, param_set = self._bind(text, params)
+            sql_text = parsed.sql
+        self.query = sql_text.encode("utf-8")
+        batch = self.itersize if size is None else size
+        self._rowcount = 0
+        results = self.connection.stream(sql_text, param_set, batch)
+        try:
+            for result in results:
+                if result.columns is not None and self._columns is None:
+                    self._set_columns(result.columns)
+                if result.tag is not None:
+                    self.statusmessage = result.tag
+                rows = result.rows
+                self.max_buffered_rows = max(self.max_buffered_rows, len(rows))
+                decoders = self._decoders
+                for payload in rows:
+                    self._rowcount += 1
+                    try:
+                        row = decode_data_row(payload, decoders)
+                    except (UnicodeDecodeError, ValueError) as exc:
+                        raise self._decode_error(payload, exc) from exc
+                    yield row
+        finally:
+            results.close()
 
     def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
         """Execute ``query`` once per parameter set, all in one round trip.
@@ -168,14 +242,14 @@ class Cursor:
         self._check_usable()
         text = query.decode("utf-8") if isinstance(query, bytes) else query
         self._reset()
-        from purepg import sql  # noqa: PLC0415
+        from purepg import sql
 
         parsed = sql.parse(text)
         param_sets = [self._encode(parsed.bind(params)) for params in seq_of_params]
         if not param_sets:
             return
         self.query = parsed.sql.encode("utf-8")
-        exchange = self.connection.run(parsed.sql, param_sets, describe=False)
+        exchange = self.connection.request(parsed.sql, param_sets, describe=False)
         total = 0
         for result in exchange.results:
             if result.rowcount > 0:
@@ -191,13 +265,17 @@ class Cursor:
         self.statusmessage = result.tag
         self._rowcount = result.rowcount
         if result.columns is not None:
-            self.connection.discover_types(c.type_oid for c in result.columns)
-            decoder = self.connection.registry.decoder
-            self._columns = result.columns
-            self._decoders = [decoder(c.type_oid, c.format) for c in result.columns]
+            self._set_columns(result.columns)
             self._rows = result.rows
             if self._rowcount < 0:
                 self._rowcount = len(result.rows)
+
+    def _set_columns(self, columns: list[Column]) -> None:
+        self.connection.discover_types(c.type_oid for c in columns)
+        decoder = self.connection.registry.decoder
+        self._columns = columns
+        self._description = None
+        self._decoders = [decoder(c.type_oid, c.format) for c in columns]
 
     def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
         """Call a function with ``SELECT * FROM procname(...)``; returns the parameters."""
@@ -226,10 +304,34 @@ class Cursor:
         else:
             sink = file.write
         source = _chunks(file, size) if hasattr(file, "read") else None
-        exchange = self.connection.run(sql, copy_source=source, copy_sink=sink)
+        self._finish_copy(self.connection.request(sql, copy_source=source, copy_sink=sink))
+
+    def _finish_copy(self, exchange: Exchange) -> None:
         if exchange.results:
             self.statusmessage = exchange.results[-1].tag
             self._rowcount = exchange.results[-1].rowcount
+
+    def copy_in(self, sql: str, source: Any, size: int = 65536) -> int:
+        """Run ``COPY ... FROM STDIN`` with data from ``source``; returns the rows loaded.
+
+        ``source`` is a file-like object (text or binary), bytes/str, or an iterable of
+        bytes/str chunks or of rows (tuples/lists, formatted as COPY text with the codecs:
+        tabs, newlines and backslashes escaped, None as ``\\N``; use the default text
+        format then). If the source raises, the COPY is aborted (CopyFail: nothing is
+        loaded) and its exception re-raised; the connection stays usable.
+        """
+        self._check_usable()
+        self._reset()
+        chunks = copy_format.chunks(source, self.connection.registry, size)
+        self._finish_copy(self.connection.request(sql, copy_source=chunks))
+        return self._rowcount
+
+    def copy_out(self, sql: str) -> Iterator[bytes]:
+        """Run ``COPY ... TO STDOUT`` and yield its data chunk by chunk (usually one row
+        each), in constant memory. Leaving early reads and drops the rest."""
+        self._check_usable()
+        self._reset()
+        return self.connection.copy_out(sql)
 
     def copy_from(  # noqa: PLR0917 - psycopg2's signature
         self,

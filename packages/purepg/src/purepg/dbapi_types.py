@@ -78,14 +78,14 @@ ROWID = DBAPITypeObject("ROWID", oids.OID, oids.TID)
 
 def Date(year: int, month: int, day: int) -> datetime.date:  # noqa: N802 - DB-API name
     """A date value."""
-    from datetime import date  # noqa: PLC0415 - keeps `import purepg` light
+    from datetime import date
 
     return date(year, month, day)
 
 
 def Time(hour: int, minute: int, second: int) -> datetime.time:  # noqa: N802
     """A time value."""
-    from datetime import time  # noqa: PLC0415 - keeps `import purepg` light
+    from datetime import time
 
     return time(hour, minute, second)
 
@@ -94,7 +94,7 @@ def Timestamp(  # noqa: N802, PLR0917 - DB-API signature
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
 ) -> datetime.datetime:
     """A timestamp value (naive)."""
-    from datetime import datetime  # noqa: PLC0415 - keeps `import purepg` light
+    from datetime import datetime
 
     return datetime(year, month, day, hour, minute, second)
 

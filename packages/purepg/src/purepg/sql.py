@@ -256,4 +256,72 @@ def _parse(query: str) -> ParsedQuery:
 
 _parse_cached = lru_cache(maxsize=512)(_parse)
 
-__all__ = ["ParsedQuery", "parse"]
+_COLON_SPECIAL = re.compile(r"[:'\"$]|--|/\*")
+_COLON_NAME = re.compile(r"[^\W\d]\w*")
+
+
+@lru_cache(maxsize=512)
+def parse_colon(query: str) -> ParsedQuery:
+    """Translate pg8000-style ``:name`` placeholders to ``$1..$n`` (``names`` in order).
+
+    Literals, quoted identifiers, dollar quotes and comments are copied untouched, and so are
+    ``::`` casts; ``%`` means nothing here.
+    """
+    out: list[str] = []
+    names: dict[str, int] = {}
+    position = 0
+    length = len(query)
+    while True:
+        match = _COLON_SPECIAL.search(query, position)
+        if match is None:
+            out.append(query[position:])
+            break
+        start = match.start()
+        out.append(query[position:start])
+        char = query[start]
+        end = start + 1
+        if char == ":":
+            name = _COLON_NAME.match(query, start + 1)
+            if query[start + 1 : start + 2] == ":":
+                out.append("::")
+                end = start + 2
+            elif name is not None:
+                number = names.setdefault(name.group(), len(names) + 1)
+                out.append(f"${number}")
+                end = name.end()
+            else:
+                out.append(":")
+        else:
+            if char == "'":
+                escape = start > 0 and query[start - 1] in "eE"
+                found = (_ESCAPE_STRING if escape else _STRING).match(query, start)
+            elif char == '"':
+                found = _IDENTIFIER.match(query, start)
+            elif char == "-":
+                found = _LINE_COMMENT.match(query, start)
+            elif char == "$":
+                found = (
+                    None
+                    if start and _is_word_char(query[start - 1])
+                    else _DOLLAR.match(query, start)
+                )
+            else:
+                found = None
+            if char == "/":
+                depth, end = 1, length
+                for boundary in _COMMENT_BOUNDARY.finditer(query, start + 2):
+                    depth += 1 if boundary.group() == "/*" else -1
+                    if depth == 0:
+                        end = boundary.end()
+                        break
+            elif char == "$" and found is not None and found.group().endswith("$"):
+                close = query.find(found.group(), found.end())
+                end = length if close == -1 else close + len(found.group())
+            elif found is not None:
+                end = found.end()
+            out.append(query[start:end])
+        position = end
+    return ParsedQuery("".join(out), len(names), tuple(names))
+
+
+__all__ = ["ParsedQuery", "parse", "parse_colon"]

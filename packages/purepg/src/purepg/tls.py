@@ -60,7 +60,7 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext | None:
     """
     if params.sslmode == "disable":
         return None
-    import ssl  # noqa: PLC0415 - see the module docstring
+    import ssl
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -80,7 +80,7 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext | None:
 
 
 def _set_protocol_versions(context: ssl.SSLContext, params: ConnectParams) -> None:
-    import ssl  # noqa: PLC0415
+    import ssl
 
     versions = {
         "TLSv1": ssl.TLSVersion.TLSv1,
@@ -99,7 +99,7 @@ def _set_protocol_versions(context: ssl.SSLContext, params: ConnectParams) -> No
 
 def _load_trust(context: ssl.SSLContext, params: ConnectParams) -> bool:
     """Load the root certificates and CRLs; True when the server must be verified."""
-    import ssl  # noqa: PLC0415
+    import ssl
 
     verify = params.sslmode in ("verify-ca", "verify-full")
     if params.sslrootcert == "system":
@@ -164,7 +164,7 @@ def check_key_permissions(path: str) -> None:
 
 
 def _load_client_certificate(context: ssl.SSLContext, params: ConnectParams) -> None:
-    import ssl  # noqa: PLC0415
+    import ssl
 
     certificate = params.sslcert or _default_file(params, "postgresql.crt")
     if certificate is None or not os.path.exists(certificate):
@@ -194,7 +194,7 @@ def _load_client_certificate(context: ssl.SSLContext, params: ConnectParams) -> 
 
 
 def _is_ip_address(host: str) -> bool:
-    import ipaddress  # noqa: PLC0415
+    import ipaddress
 
     try:
         ipaddress.ip_address(host)

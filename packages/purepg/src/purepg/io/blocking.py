@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import select
 import socket
 import threading
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from purepg.protocol.machine import (
     Exchange,
     Machine,
     ReadyForQuery,
+    Suspended,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +35,13 @@ if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
 
 RECV_SIZE = 256 * 1024
+BIG_WRITE = 256 * 1024
+"""Writes larger than this also read while writing: the server may be answering meanwhile."""
+
+
+def _is_ssl_want(exc: OSError) -> bool:
+    """True for the TLS layer's "try again" errors of a non-blocking socket."""
+    return type(exc).__name__ in ("SSLWantReadError", "SSLWantWriteError")
 
 
 def _socket_error(host: HostAddress, exc: BaseException) -> OperationalError:
@@ -64,10 +73,53 @@ class Transport:
         data = self.machine.data_to_send()
         if data:
             try:
-                self.sock.sendall(data)
+                if len(data) > BIG_WRITE:
+                    self._send_reading(data)
+                else:
+                    self.sock.sendall(data)
             except OSError as exc:
                 raise self._write_failed(exc) from None
             self._wrote = True
+
+    def _send_reading(self, data: bytes) -> None:
+        """Send a large batch (executemany, COPY) while buffering what the server answers.
+
+        A server that answers each message while the batch is still being written would
+        otherwise fill both socket buffers and wait for us while we wait for it.
+        """
+        sock = self.sock
+        view = memoryview(data)
+        timeout = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            while view:
+                readable, writable, _ = select.select([sock], [sock], [])
+                if readable:
+                    try:
+                        incoming = sock.recv(RECV_SIZE)
+                    except (BlockingIOError, InterruptedError):
+                        incoming = None
+                    except OSError as exc:
+                        if not _is_ssl_want(exc):
+                            raise
+                        incoming = None
+                    if incoming is not None:
+                        self.machine.receive_data(incoming)
+                        if not incoming:
+                            raise ConnectionResetError("the server closed the connection")
+                if writable:
+                    try:
+                        sent = sock.send(view[:BIG_WRITE])
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError as exc:
+                        if not _is_ssl_want(exc):
+                            raise
+                        continue
+                    view = view[sent:]
+        finally:
+            if not self._closed:
+                sock.settimeout(timeout)
 
     def _write_failed(self, exc: OSError) -> Error:
         """The error to report when a write fails: what the server said before it closed
@@ -108,11 +160,14 @@ class Transport:
         self,
         copy_source: Iterable[bytes] | None = None,
         copy_sink: Callable[[bytes], Any] | None = None,
+        pause: Callable[[], bool] | None = None,
     ) -> list[Exchange]:
         """Send what is queued and process responses until every request is answered.
 
         ``copy_source`` supplies COPY FROM STDIN data, ``copy_sink`` receives COPY TO STDOUT
-        data; without them a COPY is refused (CopyFail) or its data dropped.
+        data; without them a COPY is refused (CopyFail) or its data dropped. Returns early,
+        with the request not done yet, when a row-limited Execute is ``Suspended`` or when
+        ``pause()`` is true after a COPY TO STDOUT chunk (call ``run`` again to go on).
         """
         machine = self.machine
         done: list[Exchange] = []
@@ -129,12 +184,16 @@ class Transport:
                         done.append(event.exchange)
                     if machine.phase != "busy":
                         break
+                elif isinstance(event, Suspended):
+                    break  # a streaming exchange's batch of rows is ready
                 elif isinstance(event, CopyOutData):
                     if copy_sink is not None and copy_error is None:
                         try:
                             copy_sink(event.data)
                         except Exception as exc:  # the caller's file: drain, then report it
                             copy_error = exc
+                    if pause is not None and copy_error is None and pause():
+                        break
                 elif isinstance(event, CopyInRequested):
                     copy_error = self._copy_in(copy_source)
         except Error:
@@ -154,20 +213,22 @@ class Transport:
         if source is None:
             machine.send_copy_fail("COPY FROM STDIN needs data: use cursor.copy_expert()")
             return None
-        try:
-            pending = 0
-            for chunk in source:
-                if chunk:
-                    machine.send_copy_data(chunk)
-                    pending += len(chunk)
-                    if pending >= 256 * 1024:
-                        self._flush()
-                        pending = 0
-        except Error:
-            raise
-        except Exception as exc:  # the caller's file failed: abort the COPY, report it after
-            machine.send_copy_fail(f"error reading the COPY data: {exc}")
-            return exc
+        pending = 0
+        chunks = iter(source)
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except Exception as exc:  # the caller's data failed: abort the COPY, report it after
+                machine.send_copy_fail(f"error reading the COPY data: {exc}")
+                return exc
+            if chunk is None:
+                break
+            if chunk:
+                machine.send_copy_data(chunk)
+                pending += len(chunk)
+                if pending >= BIG_WRITE:
+                    self._flush()
+                    pending = 0
         machine.send_copy_done()
         return None
 
@@ -185,7 +246,7 @@ class Transport:
                 except BlockingIOError:
                     break
                 except OSError as exc:
-                    if type(exc).__name__ in ("SSLWantReadError", "SSLWantWriteError"):
+                    if _is_ssl_want(exc):
                         break
                     raise self._broken(exc) from None
                 self.machine.receive_data(data)
@@ -201,6 +262,16 @@ class Transport:
             if self.machine.phase == "failed":
                 self.close()
             raise
+
+    def wait_readable(self, timeout: float | None) -> bool:
+        """Wait until the server sent something (or ``timeout`` seconds); True if it did."""
+        if self._closed:
+            raise InterfaceError("the connection is closed")
+        pending = getattr(self.sock, "pending", None)
+        if pending is not None and pending():
+            return True  # decrypted bytes already wait in the TLS layer
+        readable, _, _ = select.select([self.sock], [], [], timeout)
+        return bool(readable)
 
     def fileno(self) -> int:
         """The socket's file descriptor, for select()."""
@@ -314,7 +385,7 @@ def _negotiate_tls(
     direct: bool,
 ) -> socket.socket | None:
     """Switch ``sock`` to TLS; None when the server declined an SSLRequest."""
-    import ssl  # noqa: PLC0415 - only TLS connections pay for the import
+    import ssl
 
     if not direct:
         sock.sendall(messages.ssl_request())
@@ -330,7 +401,7 @@ def _negotiate_tls(
             raise OperationalError(
                 f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
             )
-    from purepg import tls  # noqa: PLC0415
+    from purepg import tls
 
     server_hostname = tls.server_hostname(params, host)
     try:
@@ -436,7 +507,7 @@ def _connect_host(
 
 
 def _make_context(params: ConnectParams) -> ssl.SSLContext:
-    from purepg import tls  # noqa: PLC0415 - ssl is imported only for TLS connections
+    from purepg import tls
 
     context = tls.make_ssl_context(params)
     if context is None:

@@ -20,7 +20,7 @@ FINAL_ERRORS = (InterfaceError,)
 
 def shuffle(items: list[Any]) -> None:
     """Random order for ``load_balance_hosts=random``."""
-    import random  # noqa: PLC0415 - only load-balancing connections need it
+    import random
 
     random.shuffle(items)
 

@@ -43,7 +43,7 @@ _ALL_METHODS = frozenset({"password", "md5", "gss", "sspi", "scram-sha-256", "no
 
 def _parse_require_auth(value: str) -> frozenset[str]:
     """The methods ``require_auth`` allows (``"none"`` = no authentication at all)."""
-    from purepg.conninfo import parse_require_auth  # noqa: PLC0415 - validation lives there
+    from purepg.conninfo import parse_require_auth
 
     negated, methods = parse_require_auth(value)
     return _ALL_METHODS - methods if negated else methods
@@ -216,7 +216,7 @@ class Authenticator:
         raise NotSupportedError(f"the server requested an unknown authentication method ({code})")
 
     def _sasl_start(self, mechanisms: list[str]) -> bytes:
-        from scramp import ScramClient, ScramException  # noqa: PLC0415 - only when needed
+        from scramp import ScramClient, ScramException
 
         if self._scram is not None:
             raise OperationalError("the server restarted SASL authentication")
@@ -255,7 +255,7 @@ class Authenticator:
         return messages.sasl_initial_response(chosen, first.encode("utf-8"))
 
     def _sasl_continue(self, data: bytes) -> bytes:
-        from scramp import ScramException  # noqa: PLC0415
+        from scramp import ScramException
 
         if self._scram is None or self._scram_done:
             raise OperationalError("unexpected AuthenticationSASLContinue from the server")
@@ -267,7 +267,7 @@ class Authenticator:
         return messages.sasl_response(final.encode("utf-8"))
 
     def _sasl_final(self, data: bytes) -> None:
-        from scramp import ScramException  # noqa: PLC0415
+        from scramp import ScramException
 
         if self._scram is None or self._scram_done:
             raise OperationalError("unexpected AuthenticationSASLFinal from the server")

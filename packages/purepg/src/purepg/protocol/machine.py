@@ -97,7 +97,16 @@ class CopyOutData(NamedTuple):
     data: bytes
 
 
-Event = Union[_NeedData, ReadyForQuery, CopyInRequested, CopyOutStarted, CopyOutData]
+class Suspended(NamedTuple):
+    """A row-limited Execute of a streaming exchange returned its rows; the portal is open.
+
+    Take the rows from ``exchange.results``, then ``send_execute`` for more or ``send_sync``.
+    """
+
+    exchange: Exchange
+
+
+Event = Union[_NeedData, ReadyForQuery, CopyInRequested, CopyOutStarted, CopyOutData, Suspended]
 
 
 class Result:
@@ -122,14 +131,18 @@ class Result:
 class Exchange:
     """One request's results, filled in as its responses arrive, complete at ReadyForQuery."""
 
-    __slots__ = ("current", "error", "extended", "param_oids", "results")
+    __slots__ = ("current", "done", "error", "extended", "param_oids", "results", "synced")
 
-    def __init__(self, extended: bool) -> None:
+    def __init__(self, extended: bool, synced: bool = True) -> None:
         self.extended = extended
         self.results: list[Result] = []
         self.error: Error | None = None
         self.param_oids: list[int] | None = None
         self.current: Result | None = None
+        self.synced = synced
+        """False while a streaming exchange's portal is open (Flush sent, no Sync yet)."""
+        self.done = False
+        """True once its ReadyForQuery arrived."""
 
 
 ParamSet = tuple[Sequence[int], Sequence[int], Sequence[Optional[bytes]]]
@@ -196,29 +209,57 @@ class Machine:
         *,
         describe: bool = True,
         result_formats: Sequence[int] = (),
+        statement: bytes = b"",
+        parse: bool = True,
+        close_statements: Sequence[bytes] = (),
+        max_rows: int = 0,
     ) -> Exchange:
         """Queue Parse/Bind/Describe/Execute for each parameter set and one Sync, as one write.
 
-        The unnamed statement is parsed again only when the parameter types change.
+        ``statement`` names a prepared statement: it is parsed first when ``parse`` is true,
+        else it must exist. The unnamed statement is parsed again only when the parameter
+        types change. ``close_statements`` are closed first (deallocating evicted statements
+        in the same write). ``max_rows`` > 0 streams: each Execute returns at most that many
+        rows, a Flush replaces the Sync, and ``Suspended`` events report each batch until the
+        portal completes (the machine then sends the Sync itself; ``send_sync`` ends early).
         """
         self._check_can_send()
         sql_data = self._encode_sql(sql)
-        parts: list[bytes] = []
+        parts: list[bytes] = [messages.close(b"S", name) for name in close_statements]
         parsed_oids: Sequence[int] | None = None
         for oids, formats, values in param_sets:
-            if parsed_oids is None or list(oids) != list(parsed_oids):
-                parts.append(messages.parse(b"", sql_data, oids))
+            if parse and (parsed_oids is None or list(oids) != list(parsed_oids)):
+                parts.append(messages.parse(statement, sql_data, oids))
                 parsed_oids = oids
-            parts.append(messages.bind(b"", b"", formats, values, result_formats))
+            parts.append(messages.bind(b"", statement, formats, values, result_formats))
             if describe:
                 parts.append(messages.describe(b"P", b""))
-            parts.append(messages.execute(b"", 0))
-        parts.append(messages.SYNC)
-        exchange = Exchange(extended=True)
+            parts.append(messages.execute(b"", max_rows))
+        streaming = max_rows > 0
+        parts.append(messages.FLUSH if streaming else messages.SYNC)
+        exchange = Exchange(extended=True, synced=not streaming)
         self._outgoing.append(b"".join(parts))
         self._pending.append(exchange)
         self.phase = BUSY
         return exchange
+
+    def send_execute(self, exchange: Exchange, max_rows: int) -> None:
+        """Ask a suspended streaming exchange for its next ``max_rows`` rows."""
+        if exchange.synced or self.phase != BUSY or self._pending[-1] is not exchange:
+            raise InterfaceError("no suspended portal to fetch from")
+        self._outgoing.append(messages.execute(b"", max_rows) + messages.FLUSH)
+
+    def send_sync(self, exchange: Exchange) -> None:
+        """End a streaming exchange early: close its portal and Sync."""
+        if not exchange.synced:
+            exchange.synced = True
+            self._outgoing.append(messages.close(b"P", b"") + messages.SYNC)
+
+    def _sync_stream(self, exchange: Exchange) -> None:
+        """A streaming portal completed or failed: send the Sync the server now waits for."""
+        if not exchange.synced:
+            exchange.synced = True
+            self._outgoing.append(messages.SYNC)
 
     def _encode_sql(self, sql: str) -> bytes:
         try:
@@ -378,6 +419,7 @@ class Machine:
         exchange = self._pending[0]
         if exchange.error is None:
             exchange.error = error
+        self._sync_stream(exchange)
         exchange.current = None
         self._rows = None
         if self.phase == COPY_OUT:
@@ -432,11 +474,13 @@ class Machine:
             exchange.results.append(result)
             exchange.current = None
             self._rows = None
+            self._sync_stream(exchange)
             if self.phase == COPY_OUT:
                 self.phase = BUSY
             return None
         if kind == 90:  # Z ReadyForQuery
             self.transaction_status = messages.parse_ready_for_query(payload)
+            exchange.done = True
             self._pending.pop(0)
             self._rows = None
             if not self._pending:
@@ -455,6 +499,7 @@ class Machine:
             exchange.results.append(Result(None))
             exchange.current = None
             self._rows = None
+            self._sync_stream(exchange)
             return None
         if kind == 115:  # s PortalSuspended
             messages.parse_empty(payload, "PortalSuspended")
@@ -463,7 +508,7 @@ class Machine:
             exchange.results.append(result)
             exchange.current = None
             self._rows = None
-            return None
+            return None if exchange.synced else Suspended(exchange)
         if kind == 116:  # t ParameterDescription
             exchange.param_oids = messages.parse_parameter_description(payload)
             return None

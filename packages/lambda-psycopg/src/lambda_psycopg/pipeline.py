@@ -1,0 +1,178 @@
+"""The whole build of one target: every step in order, then artifacts, verification, manifest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lambda_psycopg import __version__
+from lambda_psycopg.errors import BuildError
+from lambda_psycopg.headers import python_headers
+from lambda_psycopg.interpreters import interpreter_for
+from lambda_psycopg.steps import StepContext, fetch, libpq, openssl, package, psycopg2, sources
+from lambda_psycopg.steps.verify import VerifyReport, verify_zip
+from lambda_psycopg.targets import ArtifactNames, Target, artifact_names, glibc_floor_text
+from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain
+from lambda_psycopg.versions import python_tuple
+
+LATEST = "latest.json"
+
+
+@dataclass
+class TargetResult:
+    """What building one target produced."""
+
+    target: Target
+    names: ArtifactNames
+    out_dir: Path
+    report: VerifyReport
+    manifest: dict[str, Any]
+
+    @property
+    def zip_path(self) -> Path:
+        """The plain zip (``psycopg2/`` at its root)."""
+        return self.out_dir / self.names.zip
+
+
+def check_compatible(target: Target, psycopg2_version: str) -> None:
+    """psycopg2 2.9.13 dropped Python 3.9: refuse the combination with a clear message."""
+    parts = tuple(int(p) for p in psycopg2_version.split(".")[:3] if p.isdigit())
+    if python_tuple(target.python) < (3, 10) and parts >= (2, 9, 13):
+        raise BuildError(
+            f"psycopg2 {psycopg2_version} does not support Python {target.python}",
+            "psycopg2 2.9.12 is the last release for Python 3.9 (the default for 3.9)",
+        )
+
+
+def build_target(
+    ctx: StepContext, target: Target, out_dir: Path, dsn: str | None = None
+) -> TargetResult:
+    """Run every step for ``target`` and leave the artifacts, verified, in ``out_dir``."""
+    versions = ctx.versions
+    psycopg2_version = versions.psycopg2_for(target.python)
+    check_compatible(target, psycopg2_version)
+    pg_src = sources.prepare_debian_source(
+        ctx, "postgres", fetch.fetch_debian_source(ctx, "postgres")
+    )
+    ssl_src = sources.prepare_debian_source(
+        ctx, "openssl", fetch.fetch_debian_source(ctx, "openssl")
+    )
+    py_src = sources.prepare_psycopg2(
+        ctx, psycopg2_version, fetch.fetch_psycopg2(ctx, psycopg2_version)
+    )
+    ssl_out = openssl.build_openssl(ctx, target, ssl_src)
+    pq_out = libpq.build_libpq(ctx, target, pg_src, ssl_out)
+    headers = python_headers(ctx, target)
+    built = psycopg2.build_psycopg2(
+        ctx,
+        target,
+        version=psycopg2_version,
+        sources=py_src,
+        libpq=pq_out,
+        openssl=ssl_out,
+        headers=headers,
+    )
+    names = artifact_names(target, psycopg2_version, versions.postgres)
+    licenses = {
+        "psycopg2.txt": py_src.path / "src" / "LICENSE",
+        "postgresql.txt": pg_src.path / "src" / "COPYRIGHT",
+        "openssl.txt": ssl_src.path / "src" / "LICENSE.txt",
+    }
+    packaged = package.package_target(ctx, target, names, built, licenses)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (names.zip, names.layer_zip):
+        for file_name in (name, name + ".sha256"):
+            shutil.copy2(packaged.path / file_name, out_dir / file_name)
+
+    interpreter = interpreter_for(ctx, target)  # may prepare a sysroot: its own step
+    ctx.reporter.started("verify", names.zip)
+    verify_started = time.monotonic()
+    report = verify_zip(
+        out_dir / names.zip,
+        dsn=dsn,
+        interpreter_for=lambda _target: interpreter,
+        expected_libpq=int(pq_out.outputs["version_num"]),
+    )
+    verify_seconds = time.monotonic() - verify_started
+    if not report.passed:
+        failures = [f"{c.name}: {c.detail}" for c in report.checks if not c.passed]
+        ctx.reporter.failed("verify", names.zip, BuildError("verification failed"))
+        raise BuildError(
+            f"{names.zip} failed verification:\n    " + "\n    ".join(failures),
+            "the artifact is kept in the cache but was not published to --out as verified",
+        )
+    ctx.reporter.finished("verify", f"{names.zip} ({report.level})", False, verify_seconds)
+
+    toolchain = Toolchain(target, ctx.cache.root)
+    manifest = {
+        "tool": {"name": "lambda-psycopg", "version": __version__},
+        "target": {
+            "python": target.python,
+            "arch": target.arch,
+            "lambda_runtime": target.lambda_runtime,
+            "glibc_floor": glibc_floor_text(),
+            "extension": built.outputs["extension"],
+            "extension_sha256": built.outputs["extension_sha256"],
+        },
+        "artifacts": {
+            "zip": packaged.outputs["zip"],
+            "layer_zip": packaged.outputs["layer_zip"],
+        },
+        "inputs": {
+            "psycopg2": {"version": psycopg2_version, "source": "PyPI sdist", **py_src.outputs},
+            "postgresql": {
+                "version": versions.postgres,
+                "libpq_version_num": pq_out.outputs["version_num"],
+                "source": "Debian source package",
+                **pg_src.outputs,
+            },
+            "openssl": {
+                "version": versions.openssl,
+                "source": "Debian source package",
+                **ssl_src.outputs,
+            },
+            "python_headers": {"origin": headers.origin, "sha256": headers.sha256},
+        },
+        "toolchain": toolchain.identity(),
+        "flags": {
+            "openssl_configure": [*openssl.CONFIGURE_OPTIONS, *openssl.EXTRA_CFLAGS],
+            "openssl_prefix": openssl.PREFIX,
+            "openssldir": openssl.OPENSSLDIR,
+            "libpq_configure": list(libpq.CONFIGURE_OPTIONS),
+            "cflags": list(BASE_CFLAGS),
+            "psycopg2_cflags": [*BASE_CFLAGS, *psycopg2.EXTRA_CFLAGS],
+            "psycopg2_ldflags": [*psycopg2.LDFLAGS, *psycopg2.SYSTEM_LIBRARIES],
+        },
+        "cache_keys": {
+            "openssl": ssl_out.key,
+            "libpq": pq_out.key,
+            "psycopg2": built.key,
+            "package": packaged.key,
+        },
+        "verification": report.to_json(),
+    }
+    package.write_manifest(out_dir / names.manifest, manifest)
+    return TargetResult(target, names, out_dir, report, manifest)
+
+
+def write_latest(out_dir: Path, results: list[TargetResult]) -> Path:
+    """``latest.json``: where this run's artifacts are (absolute paths), for scripts and CI."""
+    entries = [
+        {
+            "python": result.target.python,
+            "arch": result.target.arch,
+            "zip": str((result.out_dir / result.names.zip).resolve()),
+            "layer_zip": str((result.out_dir / result.names.layer_zip).resolve()),
+            "manifest": str((result.out_dir / result.names.manifest).resolve()),
+            "sha256": result.manifest["artifacts"]["zip"]["sha256"],
+            "verification": result.report.level,
+        }
+        for result in results
+    ]
+    path = out_dir / LATEST
+    path.write_text(json.dumps({"artifacts": entries}, indent=2) + "\n")
+    return path

@@ -1,0 +1,82 @@
+"""Step openssl: a static, position-independent OpenSSL for one architecture."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from lambda_psycopg.cache import StepOutput, code_version
+from lambda_psycopg.process import run_logged
+from lambda_psycopg.steps import StepContext
+from lambda_psycopg.targets import Target
+from lambda_psycopg.toolchain import Toolchain
+
+CODE = code_version(__file__)
+# Fixed install prefix: it is compiled into the library, so it must not depend on the cache dir.
+PREFIX = "/opt/lambda-psycopg/openssl"
+# Amazon Linux keeps its CA bundle here (cert.pem, certs/): ``sslrootcert=system`` then works.
+OPENSSLDIR = "/etc/pki/tls"
+CONFIGURE_OPTIONS = (
+    "no-shared",
+    "no-module",
+    "no-engine",
+    "no-legacy",
+    "no-tests",
+    "no-docs",
+    "no-apps",
+    "no-ui-console",
+)
+EXTRA_CFLAGS = ("-fPIC", "-fno-sanitize=undefined")
+
+
+def install_prefix(output: StepOutput) -> Path:
+    """Where the installed OpenSSL (include/, lib/) is inside the step's output."""
+    return output.path / "install"
+
+
+def build_openssl(ctx: StepContext, target: Target, sources: StepOutput) -> StepOutput:
+    """Configure, build and install (headers + static libraries) OpenSSL for ``target``."""
+    toolchain = Toolchain(target, ctx.cache.root)
+    version = ctx.versions.openssl
+    inputs = {
+        "sources": sources.key,
+        "sha256": sources.outputs["sha256"],
+        "toolchain": toolchain.identity(),
+        "configure": [target.openssl_target, *CONFIGURE_OPTIONS, *EXTRA_CFLAGS],
+        "prefix": PREFIX,
+        "openssldir": OPENSSLDIR,
+        "code": CODE,
+    }
+
+    def build(out: Path, work: Path) -> dict[str, Any]:
+        tree = work / f"openssl-{version}"
+        shutil.copytree(sources.path / "src", tree, symlinks=True)
+        env = toolchain.env()
+        log = work / "build.log"
+        configure = [
+            "perl", "./Configure", target.openssl_target, *CONFIGURE_OPTIONS,
+            f"--prefix={PREFIX}", "--libdir=lib", f"--openssldir={OPENSSLDIR}",
+            "CC=zig-cc", "AR=zig-ar", "RANLIB=zig-ranlib", *EXTRA_CFLAGS,
+        ]  # fmt: skip
+        run_logged(configure, cwd=tree, log=log, env=env, what="OpenSSL Configure")
+        run_logged(
+            ["make", f"-j{ctx.jobs}", "build_libs"], cwd=tree, log=log, env=env, what="OpenSSL make"
+        )
+        dest = work / "dest"
+        run_logged(
+            ["make", "install_dev", f"DESTDIR={dest}"],
+            cwd=tree,
+            log=log,
+            env=env,
+            what="OpenSSL install",
+        )
+        installed = dest / PREFIX.lstrip("/")
+        (out / "install").mkdir()
+        shutil.copytree(installed / "include", out / "install" / "include")
+        (out / "install" / "lib").mkdir()
+        for library in ("libssl.a", "libcrypto.a"):
+            shutil.copy2(installed / "lib" / library, out / "install" / "lib" / library)
+        return {"version": version, "prefix": PREFIX, "openssldir": OPENSSLDIR}
+
+    return ctx.run("openssl", f"OpenSSL {version} for {target.arch}", inputs, build)

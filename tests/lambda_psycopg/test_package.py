@@ -1,0 +1,69 @@
+"""Packaging: deterministic zips with the right layout and checksum files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from lambda_psycopg.steps.package import (
+    deterministic_zip,
+    package_files,
+    sha256_of,
+    write_sha256_file,
+)
+
+
+def _package_dir(root: Path) -> Path:
+    package = root / "psycopg2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("# psycopg2\n")
+    (package / "extras.py").write_text("# extras\n")
+    (package / "_psycopg.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    return package
+
+
+def test_the_same_files_give_the_same_zip_bytes(tmp_path: Path) -> None:
+    package = _package_dir(tmp_path / "src")
+    files = package_files(package, {})
+    deterministic_zip(files, tmp_path / "a.zip")
+    for path in package.iterdir():  # new modification times must not matter
+        path.touch()
+    deterministic_zip(list(reversed(files)), tmp_path / "b.zip")
+    assert sha256_of(tmp_path / "a.zip") == sha256_of(tmp_path / "b.zip")
+
+
+def test_zip_entries_are_sorted_with_a_fixed_timestamp(tmp_path: Path) -> None:
+    package = _package_dir(tmp_path / "src")
+    deterministic_zip(package_files(package, {}), tmp_path / "a.zip")
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_the_package_is_at_the_zip_root_with_its_licences(tmp_path: Path) -> None:
+    package = _package_dir(tmp_path / "src")
+    licence = tmp_path / "COPYRIGHT"
+    licence.write_text("PostgreSQL licence")
+    files = package_files(package, {"postgresql.txt": licence})
+    names = [name for name, _path in files]
+    assert "psycopg2/__init__.py" in names
+    assert "psycopg2/LICENSES/postgresql.txt" in names
+    assert all(name.startswith("psycopg2/") for name in names)
+
+
+def test_the_extension_is_executable_in_the_zip(tmp_path: Path) -> None:
+    package = _package_dir(tmp_path / "src")
+    deterministic_zip(package_files(package, {}), tmp_path / "a.zip")
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        modes = {info.filename: info.external_attr >> 16 & 0o777 for info in archive.infolist()}
+    assert modes["psycopg2/_psycopg.cpython-311-x86_64-linux-gnu.so"] == 0o755
+    assert modes["psycopg2/__init__.py"] == 0o644
+
+
+def test_sha256_file_is_in_sha256sum_format(tmp_path: Path) -> None:
+    artifact = tmp_path / "a.zip"
+    artifact.write_bytes(b"zip")
+    checksum = write_sha256_file(artifact)
+    assert checksum.name == "a.zip.sha256"
+    assert checksum.read_text() == f"{sha256_of(artifact)}  a.zip\n"

@@ -1,0 +1,1 @@
+"""Reliability and security tests: hostile servers, decoder fuzzing, faults, stress, poolers."""
