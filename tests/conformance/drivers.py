@@ -49,7 +49,7 @@ class Driver:
     """The DB-API 2.0 module: globals, type objects, constructors, exception classes."""
     connect_function: Callable[..., Any]
 
-    def connect(self, **params: str) -> Any:
+    def connect(self, **params: Any) -> Any:
         """Connect with libpq keyword arguments.
 
         A driver that is still being written (``connect`` raises ``NotImplementedError``) makes

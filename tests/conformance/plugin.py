@@ -104,7 +104,7 @@ def shared_schema(pg_cluster: Any) -> Any:
     Created once per cluster as the superuser (with psycopg2 as a plain tool, whatever the
     driver under test), so that no test needs DDL rights beyond temporary tables.
     """
-    import psycopg2  # noqa: PLC0415 - a setup tool, not the driver under test
+    import psycopg2
 
     admin = psycopg2.connect(**pg_cluster.admin_params())
     try:

@@ -87,7 +87,7 @@ def lazy_psycopg2(type_name: str, *args: Any, **kwargs: Any) -> Lazy:
     """A ``psycopg2.extras`` value, built when its row runs (this module needs no psycopg2)."""
 
     def build() -> Any:
-        import psycopg2.extras  # noqa: PLC0415 - only the psycopg2 rows need it
+        import psycopg2.extras
 
         return getattr(psycopg2.extras, type_name)(*args, **kwargs)
 

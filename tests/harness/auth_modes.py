@@ -7,8 +7,13 @@ are libpq keywords (``dict[str, str]``) that any driver's ``connect(**params)`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tests.harness.certs import PKI
+
+# libpq keyword arguments. Values are strings; typed as Any so they splat into any driver's
+# typed connect() signature (psycopg2, purepg and pgfacade all take extra typed keywords).
+Params = dict[str, Any]
 
 ADMIN_ROLE = "postgres"
 
@@ -101,7 +106,7 @@ def role_statements() -> list[str]:
     return statements
 
 
-def client_params(name: str, *, host: str, port: int, dbname: str, pki: PKI) -> dict[str, str]:
+def client_params(name: str, *, host: str, port: int, dbname: str, pki: PKI) -> Params:
     """libpq keywords that connect as mode ``name``'s role in that mode."""
     mode = get_mode(name)
     params = {
@@ -127,22 +132,22 @@ def client_params(name: str, *, host: str, port: int, dbname: str, pki: PKI) -> 
 # Negative cases: each takes a mode's params and returns a copy that must fail to connect.
 
 
-def with_wrong_password(params: dict[str, str]) -> dict[str, str]:
+def with_wrong_password(params: Params) -> Params:
     """The same params with a password the server does not accept."""
     return {**params, "password": params.get("password", "") + "-wrong"}
 
 
-def with_untrusted_client_cert(params: dict[str, str], pki: PKI) -> dict[str, str]:
+def with_untrusted_client_cert(params: Params, pki: PKI) -> Params:
     """A client certificate with the right CN but signed by the untrusted CA."""
     client = pki.untrusted_client(params["user"])
     return {**params, "sslcert": str(client.cert), "sslkey": str(client.key)}
 
 
-def without_client_cert(params: dict[str, str]) -> dict[str, str]:
+def without_client_cert(params: Params) -> Params:
     """The same params without any client certificate."""
     return {key: value for key, value in params.items() if key not in ("sslcert", "sslkey")}
 
 
-def with_unverifiable_server(params: dict[str, str], pki: PKI) -> dict[str, str]:
+def with_unverifiable_server(params: Params, pki: PKI) -> Params:
     """verify-full against the untrusted CA: the server certificate must fail verification."""
     return {**params, "sslmode": "verify-full", "sslrootcert": str(pki.untrusted_ca_cert)}

@@ -108,7 +108,7 @@ class Cluster:
         """Whether the server process is alive."""
         return self._process is not None and self._process.poll() is None
 
-    def params(self, auth_mode: str, **overrides: str | int) -> dict[str, str]:
+    def params(self, auth_mode: str, **overrides: str | int) -> auth_modes.Params:
         """libpq keywords that connect to the ``conformance`` database in ``auth_mode``."""
         params = auth_modes.client_params(
             auth_mode, host=self.host, port=self.port, dbname=self.dbname, pki=self.pki
@@ -116,7 +116,7 @@ class Cluster:
         params.update({key: str(value) for key, value in overrides.items()})
         return params
 
-    def admin_params(self, **overrides: str | int) -> dict[str, str]:
+    def admin_params(self, **overrides: str | int) -> auth_modes.Params:
         """The superuser, with trust over the Unix socket."""
         params = {
             "host": str(self.socket_dir),

@@ -169,7 +169,6 @@ def test_stop_removes_server_and_files(pg_major):
     assert not run_dir.exists()
 
 
-
 def count_probe_rows(cluster: Cluster) -> int:
     conn = connect(cluster.admin_params())
     try:

@@ -264,7 +264,7 @@ def test_timedelta_round_trips_through_binary(value):
 def test_timestamps_decode_the_same_without_the_python_311_isoformat_parser(
     monkeypatch, oid, text, value
 ):
-    from purepg.codecs import datetime as datetime_codecs  # noqa: PLC0415
+    from purepg.codecs import datetime as datetime_codecs
 
     monkeypatch.setattr(datetime_codecs, "_FULL_ISOFORMAT", False)
     decoder = (
