@@ -105,14 +105,16 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
         argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
         argv += ["--drivers", "purepg,pgfacade-purepg"]
         steps.append(Step(f"py{python}", argv, env={"TEST_RUN_LABEL": f"py{python}"}))
-    steps.append(Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", "pytest", *pytest, "tests"]))
+    steps.append(
+        Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", "default:pytest", *pytest, "tests"])
+    )
     python, arch = STATIC_TARGET
     unpacked = static_psycopg2_path()
     build = ["hatch", "run", "lambda-psycopg", "build"]
     build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR), "--plain"]
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
-    matrix = ["hatch", "run", "python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
+    matrix = ["hatch", "run", "default:python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
     steps += [
         Step("static-setup", ["hatch", "run", "lambda-psycopg", "setup"]),
         Step("static-build", build),
@@ -124,7 +126,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
         ),
         Step(
             "e2e-static",
-            ["hatch", "run", "pytest", *pytest, "tests/e2e", "--pg", "18"],
+            ["hatch", "run", "default:pytest", *pytest, "tests/e2e", "--pg", "18"],
             env={
                 "LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json"),
                 "TEST_RUN_LABEL": "e2e-static",
@@ -183,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(RESULTS_DIR)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     base_env = {**os.environ, **pyenv_versions_env(), "TEST_RESULTS_DIR": str(RESULTS_DIR)}
-    base_env.pop("VIRTUAL_ENV", None)  # each step runs in its own hatch environment
+    for inherited in ("VIRTUAL_ENV", "HATCH_ENV_ACTIVE"):
+        base_env.pop(inherited, None)  # each step names its own hatch environment
     for step in selected:
         run_step(step, base_env)
     print_summary(selected)
