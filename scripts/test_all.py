@@ -10,6 +10,7 @@ all), but makes the run fail. Steps:
 - the whole test suite on the main Python against every PostgreSQL version (13-18);
 - the static psycopg2 built by lambda-psycopg, then the conformance suite on it in an environment
   where psycopg2-binary is not installed;
+- the end-to-end tests with the static psycopg2 in a deployment package;
 - the conformance matrix merged over all the runs above.
 
 Options: ``--only STEP[,STEP]`` and ``--skip STEP[,STEP]`` pick steps by name (``--list`` shows
@@ -110,13 +111,13 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
     )
     python, arch = STATIC_TARGET
     unpacked = static_psycopg2_path()
-    build = ["hatch", "run", "lambda-psycopg", "build"]
+    build = ["hatch", "run", "default:lambda-psycopg", "build"]
     build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR), "--plain"]
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
     matrix = ["hatch", "run", "default:python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
     steps += [
-        Step("static-setup", ["hatch", "run", "lambda-psycopg", "setup"]),
+        Step("static-setup", ["hatch", "run", "default:lambda-psycopg", "setup"]),
         Step("static-build", build),
         Step(
             "static-conformance",
