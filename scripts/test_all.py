@@ -11,6 +11,7 @@ all), but makes the run fail. Steps:
 - the static psycopg2 built by lambda-psycopg, then the conformance suite on it in an environment
   where psycopg2-binary is not installed;
 - the end-to-end tests with the static psycopg2 in a deployment package;
+- the benchmark suite's quick mode (it works; timings are never checked);
 - the conformance matrix merged over all the runs above.
 
 Options: ``--only STEP[,STEP]`` and ``--skip STEP[,STEP]`` pick steps by name (``--list`` shows
@@ -133,6 +134,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
                 "TEST_RUN_LABEL": "e2e-static",
             },
         ),
+        Step("bench-smoke", ["hatch", "run", "bench:smoke", *pytest]),
         Step("matrix", matrix),
     ]
     return steps

@@ -48,7 +48,8 @@ def extension_sources(setup_py: str) -> list[str]:
 def extension_defines(version: str, setup_cfg: str) -> list[str]:
     """``-D`` flags as setup.py would pass them on a 64-bit Linux."""
     defines = [
-        f'-DPSYCOPG_VERSION="{version} (dt dec pq3 ext lo64)"',
+        # No quotes: the C code stringifies the macro itself (xstr).
+        f"-DPSYCOPG_VERSION={version} (dt dec pq3 ext lo64)",
         "-DHAVE_LO64=1",
     ]
     parser = configparser.ConfigParser()

@@ -202,6 +202,14 @@ def live_checks(
             "only the extension" if not foreign else f"also mapped: {', '.join(foreign)}",
         )
     )
+    version = str(result["psycopg2_version"])
+    report.checks.append(
+        Check(
+            "psycopg2.__version__ as setup.py makes it",
+            re.fullmatch(r"\d+\.\d+\.\d+ \(dt dec pq3 ext lo64\)", version) is not None,
+            version,
+        )
+    )
     if expected_libpq is not None:
         report.checks.append(
             Check(

@@ -1,0 +1,125 @@
+"""The quick mode end to end: it runs, and writes the table, the JSON and the chart with every
+driver in them. Timings are never checked."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.drivers import DRIVERS
+from benchmarks.targets import TARGETS
+from benchmarks.workloads import WORKLOADS
+
+# The chart needs matplotlib: present in the `bench` environment, maybe not elsewhere.
+pytest.importorskip("matplotlib", reason="the benchmark chart needs matplotlib (hatch env bench)")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _run_benchmarks(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", *arguments],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("benchmarks")
+    completed = _run_benchmarks("--quick", "--out", str(out))
+    return completed, out
+
+
+@pytest.fixture(scope="module")
+def document(quick_run):
+    _, out = quick_run
+    return json.loads((out / "results.json").read_text())
+
+
+def test_quick_mode_exits_successfully(quick_run):
+    completed, _ = quick_run
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_results_json_lists_every_driver(document):
+    assert set(document["drivers"]) == {spec.name for spec in DRIVERS}
+
+
+def test_unavailable_drivers_say_why(document):
+    for name, status in document["drivers"].items():
+        if not status["available"]:
+            assert status["reason"], name
+
+
+def test_static_psycopg2_without_a_build_directory_is_reported_not_available(document):
+    status = document["drivers"]["psycopg2-static"]
+    assert not status["available"]
+    assert "--static-psycopg2" in status["reason"]
+
+
+@pytest.mark.parametrize(
+    ("driver", "module"),
+    [
+        ("purepg", "purepg"),
+        ("pgfacade-purepg", "pgfacade"),
+        ("pgfacade-psycopg2", "psycopg2"),
+        ("psycopg2-binary", "psycopg2"),
+        ("pg8000", "pg8000"),
+        ("psycopg3", "psycopg"),
+        ("asyncpg", "asyncpg"),
+    ],
+)
+def test_every_installed_driver_has_a_figure_for_every_workload(document, driver, module):
+    if not _importable(module):
+        pytest.skip(f"{module} is not installed here")
+    for workload in WORKLOADS:
+        figures = document["summary"][workload.name]["drivers"]
+        assert driver in figures, (workload.name, document["errors"].get(workload.name))
+
+
+def test_pgbench_runs_only_the_select_workloads(document):
+    for name in ("pgbench-extended", "pgbench-prepared"):
+        if not document["drivers"][name]["available"]:
+            continue
+        for workload in WORKLOADS:
+            has_figure = name in document["summary"][workload.name]["drivers"]
+            assert has_figure == workload.pgbench, (name, workload.name)
+
+
+def test_every_target_is_reported_with_a_verdict(document):
+    reported = {(target["workload"], target["reference"]) for target in document["targets"]}
+    assert reported == {(target.workload, target.reference) for target in TARGETS}
+    assert all(target["met"] is not None for target in document["targets"])
+
+
+def test_markdown_table_has_a_column_for_every_available_driver(quick_run, document):
+    _, out = quick_run
+    header = (out / "results.md").read_text().split("\n| workload |", 1)[1].split("\n", 1)[0]
+    available = [spec for spec in DRIVERS if document["drivers"][spec.name]["available"]]
+    for spec in available:
+        assert f" {spec.label} |" in header
+
+
+def test_chart_is_a_png(quick_run):
+    _, out = quick_run
+    assert (out / "chart.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_unknown_driver_name_is_rejected_naming_it(tmp_path):
+    completed = _run_benchmarks("--quick", "--drivers", "no-such-driver", "--out", str(tmp_path))
+    assert completed.returncode == 2
+    assert "no-such-driver" in completed.stderr
