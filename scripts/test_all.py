@@ -5,12 +5,12 @@ its own hatch environment; a failing step does not stop the later ones (the summ
 all), but makes the run fail. Steps:
 
 - lint and types over the whole tree;
+- the static psycopg2 built by lambda-psycopg (its build tools installed first);
 - the unit and conformance tests of the pure-Python packages on every supported Python, against
   one PostgreSQL version;
-- the whole test suite on the main Python against every PostgreSQL version (13-18);
-- the static psycopg2 built by lambda-psycopg, then the conformance suite on it in an environment
-  where psycopg2-binary is not installed;
-- the end-to-end tests with the static psycopg2 in a deployment package;
+- the whole test suite on the main Python against every PostgreSQL version (13-18), the
+  end-to-end tests using the static build in a deployment package;
+- the conformance suite on the static psycopg2, in an environment without psycopg2-binary;
 - the benchmark suite's quick mode (it works; timings are never checked);
 - the conformance matrix merged over all the runs above.
 
@@ -96,43 +96,36 @@ def unpack_static_psycopg2() -> None:
 
 
 def build_steps(pytest_args: list[str]) -> list[Step]:
-    """The whole run, in order."""
+    """The whole run, in order: the static build comes early, as later tests use it."""
     pytest = ["-p", "no:cacheprovider", *pytest_args]
+    python, arch = STATIC_TARGET
+    build = ["hatch", "run", "default:lambda-psycopg", "build"]
+    build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR), "--plain"]
     steps = [
         Step("lint", ["hatch", "run", "lint:check"]),
         Step("types", ["hatch", "run", "types:check"]),
+        Step("static-setup", ["hatch", "run", "default:lambda-psycopg", "setup"]),
+        Step("static-build", build),
     ]
-    for python in OTHER_PYTHONS:
-        argv = f"hatch run unit.py{python}:pytest".split() + pytest
+    for other in OTHER_PYTHONS:
+        argv = f"hatch run unit.py{other}:pytest".split() + pytest
         argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
         argv += ["--drivers", "purepg,pgfacade-purepg"]
-        steps.append(Step(f"py{python}", argv, env={"TEST_RUN_LABEL": f"py{python}"}))
-    steps.append(
-        Step(f"suite-py{MAIN_PYTHON}", ["hatch", "run", "default:pytest", *pytest, "tests"])
-    )
-    python, arch = STATIC_TARGET
-    unpacked = static_psycopg2_path()
-    build = ["hatch", "run", "default:lambda-psycopg", "build"]
-    build += ["--python", python, "--arch", arch, "--out", str(ARTIFACTS_DIR), "--plain"]
+        steps.append(Step(f"py{other}", argv, env={"TEST_RUN_LABEL": f"py{other}"}))
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
     matrix = ["hatch", "run", "default:python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
     steps += [
-        Step("static-setup", ["hatch", "run", "default:lambda-psycopg", "setup"]),
-        Step("static-build", build),
+        Step(
+            f"suite-py{MAIN_PYTHON}",
+            ["hatch", "run", "default:pytest", *pytest, "tests"],
+            env={"LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json")},
+        ),
         Step(
             "static-conformance",
             static,
-            env={"PYTHONPATH": str(unpacked), "TEST_RUN_LABEL": "static"},
+            env={"PYTHONPATH": str(static_psycopg2_path()), "TEST_RUN_LABEL": "static"},
             prepare=unpack_static_psycopg2,
-        ),
-        Step(
-            "e2e-static",
-            ["hatch", "run", "default:pytest", *pytest, "tests/e2e", "--pg", "18"],
-            env={
-                "LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json"),
-                "TEST_RUN_LABEL": "e2e-static",
-            },
         ),
         Step("bench-smoke", ["hatch", "run", "bench:smoke", *pytest]),
         Step("matrix", matrix),
