@@ -43,10 +43,10 @@ def load_records(directory: Path) -> list[Record]:
 
 
 def latest_per_test(records: Iterable[Record]) -> list[Record]:
-    """Keep only the most recent record of each test (node id and Python version)."""
-    latest: dict[tuple[str, str], Record] = {}
+    """Keep only the most recent record of each test (node id, Python version, run label)."""
+    latest: dict[tuple[str, str, str], Record] = {}
     for record in records:
-        key = (record["nodeid"], record.get("python", ""))
+        key = (record["nodeid"], record.get("python", ""), record.get("label") or "")
         current = latest.get(key)
         if current is None or record.get("finished", 0) >= current.get("finished", 0):
             latest[key] = record
@@ -72,6 +72,8 @@ def tabulate(records: Iterable[Record]) -> dict[tuple[str, str], dict[str, Cell]
     table: dict[tuple[str, str], dict[str, Cell]] = {}
     for record in records:
         driver = record.get("driver_name") or "-"
+        if record.get("label"):
+            driver = f"{driver} [{record['label']}]"
         major = record.get("pg_major")
         row = (str(driver), f"pg{major}" if major is not None else "-")
         column = record.get("auth_mode") or SUITE_COLUMN

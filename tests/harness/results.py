@@ -19,6 +19,7 @@ import pytest
 RESULTS_DIR_ENV = "TEST_RESULTS_DIR"
 MATRIX_PARAMS = ("driver_name", "pg_major", "auth_mode")
 PARAMS_PROPERTY = "pg_harness_params"
+RUN_LABEL_VARIABLE = "TEST_RUN_LABEL"
 
 Record = dict[str, Any]
 
@@ -94,6 +95,8 @@ class ResultsRecorder:
             "nodeid": report.nodeid,
             "outcome": "passed",
             "python": platform.python_version(),
+            # Which run of the test command this is (py3.9, static...): a row of its own.
+            "label": os.environ.get(RUN_LABEL_VARIABLE) or None,
         }
         for name in MATRIX_PARAMS:
             record[name] = params.get(name)
