@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg2.extensions
+import pytest
 from pgfacade.settings import Settings, is_local_host, with_tls_default
 
 parse_dsn = psycopg2.extensions.parse_dsn
@@ -75,3 +76,19 @@ def test_the_reuse_key_ignores_the_password() -> None:
     before = Settings.from_arguments(None, {"host": "h", "password": "old"})
     after = Settings.from_arguments(None, {"host": "h", "password": "new"})
     assert before.cache_key() == after.cache_key()
+
+
+def test_socket_timeout_is_seconds_and_zero_means_none() -> None:
+    assert Settings.from_arguments(None, {}, socket_timeout="2.5").socket_timeout == 2.5
+    assert Settings.from_arguments(None, {}, socket_timeout=0).socket_timeout is None
+
+
+def test_a_negative_socket_timeout_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="socket_timeout"):
+        Settings.from_arguments(None, {}, socket_timeout=-1)
+
+
+def test_socket_timeout_is_part_of_the_reuse_key() -> None:
+    short = Settings.from_arguments(None, {}, socket_timeout=1)
+    long = Settings.from_arguments(None, {}, socket_timeout=60)
+    assert short.cache_key() != long.cache_key()

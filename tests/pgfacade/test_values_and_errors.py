@@ -242,3 +242,38 @@ def test_connection_and_cursor_are_the_backend_dbapi_objects(connect) -> None:
         assert callable(getattr(connection, name))
     assert connection.Error is pgfacade.Error
     cursor.close()
+
+
+def test_backend_methods_on_a_closed_connection_raise_the_facade_interface_error(connect) -> None:
+    connection = connect()
+    connection.close()
+    with pytest.raises(errors.InterfaceError):
+        connection.get_backend_pid()
+    with pytest.raises(errors.InterfaceError):
+        connection.cursor()
+
+
+def test_a_socket_timeout_is_accepted_by_both_backends(connect) -> None:
+    connection = connect(socket_timeout=30)
+    assert fetch_value(connection, "SELECT 1") == 1
+
+
+def test_psycopg2_socket_timeout_becomes_tcp_user_timeout_and_keepalives(params) -> None:
+    connection = pgfacade.connect(driver="psycopg2", socket_timeout=12, **params)
+    try:
+        used = connection.get_dsn_parameters()
+        assert used["tcp_user_timeout"] == "12000"
+        assert used["keepalives"] == "1"
+        assert used["keepalives_idle"] == "6"
+    finally:
+        connection.close()
+
+
+def test_an_explicit_libpq_keepalive_wins_over_the_socket_timeout_mapping(params) -> None:
+    connection = pgfacade.connect(
+        driver="psycopg2", socket_timeout=12, keepalives_idle=100, **params
+    )
+    try:
+        assert connection.get_dsn_parameters()["keepalives_idle"] == "100"
+    finally:
+        connection.close()

@@ -112,3 +112,63 @@ def test_invalid_utf8_in_a_column_name_is_a_protocol_violation(serve):
     conn = purepg.connect(**server.params())
     with pytest.raises(errors.ProtocolViolation, match="client encoding"):
         conn.cursor().execute("SELECT 1")
+
+
+def test_a_silent_server_fails_a_query_at_socket_timeout(serve):
+    server = serve(backend.STARTUP_OK, b"", close=False)  # reads the query, never answers
+    conn = purepg.connect(**server.params(), socket_timeout=1)
+    conn.autocommit = True
+    with pytest.raises(errors.OperationalError, match="timeout expired"):
+        conn.cursor().execute("SELECT 1")
+    assert conn.closed == 2
+
+
+@pytest.mark.parametrize("value", [-1, "soon", float("nan"), float("inf"), True])
+def test_an_invalid_socket_timeout_is_refused_before_connecting(value):
+    with pytest.raises(errors.ProgrammingError, match="socket_timeout"):
+        purepg.connect(host="127.0.0.1", port=1, socket_timeout=value)
+
+
+def test_a_data_row_with_more_columns_than_described_breaks_the_connection(serve):
+    result = (
+        backend.row_description(("n", 23))
+        + backend.data_row(b"1", b"2")
+        + backend.command_complete("SELECT 1")
+        + backend.ready()
+    )
+    server = serve(backend.STARTUP_OK, result, close=False)
+    conn = purepg.connect(**server.params())
+    conn.autocommit = True
+    cursor = conn.cursor()
+    cursor.execute("SELECT 1")
+    with pytest.raises(errors.ProtocolViolation, match="2 columns"):
+        cursor.fetchall()
+    assert conn.closed == 2
+
+
+def test_a_malformed_value_is_a_data_error_naming_the_column_and_the_connection_stays(serve):
+    result = (
+        backend.row_description(("total", 1700))
+        + backend.data_row(b"12..5")
+        + backend.command_complete("SELECT 1")
+        + backend.ready()
+    )
+    server = serve(backend.STARTUP_OK, result, close=False)
+    conn = purepg.connect(**server.params())
+    conn.autocommit = True
+    cursor = conn.cursor()
+    cursor.execute("SELECT 1")
+    with pytest.raises(errors.DataError, match=r"'total' \(type OID 1700\).*12\.\.5"):
+        cursor.fetchone()
+    assert conn.closed == 0
+
+
+def test_a_startup_error_without_fields_is_an_operational_error_saying_so(serve):
+    server = serve(backend.message(b"E", b"\0"))
+    with pytest.raises(errors.OperationalError, match="error without a message"):
+        purepg.connect(**server.params())
+
+
+def test_an_error_without_a_message_names_its_sqlstate():
+    error = errors.error_from_fields({"S": "ERROR", "C": "XX000"})
+    assert str(error) == "ERROR:  the server sent an error without a message (SQLSTATE XX000)"

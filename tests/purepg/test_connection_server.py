@@ -4,6 +4,7 @@ the conformance suite."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import select
 import socket
@@ -273,3 +274,46 @@ def test_notification_received_during_a_query_is_kept(conn, params):
     assert [(n.channel, n.payload, n.pid) for n in conn.notifies] == [
         ("purepg_during", "self", conn.backend_pid)
     ]
+
+
+def test_copy_from_a_source_with_only_read(conn):
+    class ReadOnly:
+        def __init__(self) -> None:
+            self.data = io.StringIO("1\n2\n")
+
+        def read(self, size: int = -1) -> str:
+            return self.data.read(size)
+
+    cursor = conn.cursor()
+    cursor.execute("CREATE TEMP TABLE read_only_source (n int)")
+    cursor.copy_expert("COPY read_only_source FROM STDIN", ReadOnly())
+    cursor.execute("SELECT n FROM read_only_source ORDER BY n")
+    assert cursor.fetchall() == [(1,), (2,)]
+
+
+def test_a_socket_timeout_lets_quicker_queries_run(params):
+    with purepg.connect(**params, socket_timeout=30) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1 FROM pg_sleep(0.01)")
+        assert cursor.fetchall() == [(1,)]
+    connection.close()
+
+
+def test_intervalstyle_is_not_in_the_startup_packet():
+    from purepg.conninfo import resolve
+    from purepg.io.blocking import startup_parameters
+
+    startup = startup_parameters(resolve(None, {"host": "h", "user": "u"}, environ={}), None)
+    assert "IntervalStyle" not in startup
+    assert startup["DateStyle"] == "ISO"
+
+
+def test_a_session_with_another_intervalstyle_is_set_back_to_postgres(params):
+    connection = purepg.connect(**params, options="-c IntervalStyle=iso_8601")
+    try:
+        assert connection.get_parameter_status("IntervalStyle") == "postgres"
+        cursor = connection.cursor()
+        cursor.execute("SELECT interval '1 day 02:00:00'")
+        assert cursor.fetchall() == [(datetime.timedelta(days=1, hours=2),)]
+    finally:
+        connection.close()

@@ -4,9 +4,7 @@ network with a TCP proxy on 127.0.0.1."""
 from __future__ import annotations
 
 import contextlib
-import os
 import select
-import signal
 import socket
 import threading
 import time
@@ -86,25 +84,6 @@ def in_background(action: Any) -> Iterator[None]:
         thread.join(BACKEND_WAIT + 5)
     if failure:
         raise failure[0]
-
-
-def kill_server(cluster: Cluster) -> None:
-    """SIGKILL the whole server: the postmaster and every backend at once."""
-    process = cluster._process
-    assert process is not None
-    os.killpg(process.pid, signal.SIGKILL)  # start_new_session: the group is the server
-    process.wait()
-
-
-def restart_after_kill(cluster: Cluster) -> None:
-    """Start a killed server again (crash recovery), on a new port.
-
-    ``Cluster`` has no restart: this uses its internals. Call it from the main thread: the
-    server dies with the thread that started it (its parent-death signal is per thread).
-    """
-    with contextlib.suppress(FileNotFoundError):
-        (cluster.data_dir / "postmaster.pid").unlink()  # stale: its owner is dead
-    cluster._start_server()
 
 
 class StallingProxy:

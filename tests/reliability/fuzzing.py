@@ -8,14 +8,13 @@ be an endless loop: a run that needs more steps than its input could justify is 
 
 from __future__ import annotations
 
-import contextlib
-import decimal
 import random
 import struct
 from collections.abc import Sequence
 from typing import Any, Callable, NamedTuple
 
 from purepg.codecs.registry import default_registry
+from purepg.cursor import decode_rows
 from purepg.errors import Error
 from purepg.protocol import messages
 from purepg.protocol.auth import Authenticator
@@ -213,23 +212,15 @@ def _feed_in_chunks(machine: Machine, stream: bytes, chunk_sizes: Sequence[int])
     return chunks
 
 
-KNOWN_DECODER_ESCAPES: tuple[type[BaseException], ...] = (decimal.InvalidOperation, IndexError)
-"""Raised by column decoders for malformed values and not turned into DataError by the cursor:
-known bugs, shown by ``test_decoder_fuzz.test_malformed_column_values_...`` (xfail)."""
-
-
 def _decode_rows(exchange: Any) -> None:
-    """Decode every row as the cursor does, with the default codecs."""
+    """Decode every row as the cursor does (``purepg.cursor.decode_rows``), default codecs."""
     for result in exchange.results:
         if result.columns is None:
             for payload in result.rows:
                 messages.parse_data_row_raw(payload)
             continue
         decoders = [default_registry.decoder(c.type_oid, c.format) for c in result.columns]
-        for payload in result.rows:
-            # The cursor turns ValueError (UnicodeDecodeError too) into DataError.
-            with contextlib.suppress(ValueError):
-                messages.decode_data_row(payload, decoders)
+        decode_rows(result.rows, decoders, result.columns)
 
 
 def drive(machine: Machine, stream: bytes, chunk_sizes: Sequence[int]) -> Outcome:
@@ -263,8 +254,6 @@ def drive(machine: Machine, stream: bytes, chunk_sizes: Sequence[int]) -> Outcom
                 machine.send_copy_done()
     except Error as exc:
         return Outcome(type(exc).__name__, steps)
-    except KNOWN_DECODER_ESCAPES as exc:
-        return Outcome(f"known bug: {type(exc).__name__} from a column decoder", steps)
 
 
 def startup_machine(password: str | None = "pw") -> Machine:

@@ -10,10 +10,13 @@ import struct
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from purepg.codecs.oids import FLOAT8, NUMERIC
 from purepg.codecs.registry import default_registry
-from purepg.errors import Error
-from purepg.protocol import messages
+from purepg.cursor import decode_rows
+from purepg.errors import DataError, Error
+from purepg.protocol.messages import Column
 
+from tests.purepg import protocol_backend as backend
 from tests.reliability import fuzzing
 
 FUZZ_SETTINGS = settings(
@@ -92,36 +95,45 @@ MALFORMED_VALUES = (
 
 
 def _escaping_decoder_errors(fmt: int) -> list[str]:
-    """(type OID, exception) for each malformed value whose decoding, as the cursor does it,
-    raises something other than a purepg error or the ValueError the cursor turns into one."""
+    """(type OID, exception) for each malformed value whose decoding, as the cursor does it
+    (``purepg.cursor.decode_rows``), raises something other than a purepg error."""
     escapes = set()
     for oid in range(16, 5000):
         decoder = default_registry.decoder(oid, fmt)
+        column = Column("value", 0, 0, oid, -1, -1, fmt)
         for value in MALFORMED_VALUES:
-            row = fuzzing.backend.data_row(value)[5:]
+            row = backend.data_row(value)[5:]
             try:
-                messages.decode_data_row(row, [decoder])
-            except (Error, ValueError):
+                decode_rows([row], [decoder], [column])
+            except Error:
                 pass
             except Exception as exc:
                 escapes.add(f"{oid}: {type(exc).__module__}.{type(exc).__name__}")
     return sorted(escapes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="malformed values escape column decoders as raw exceptions the cursor does not "
-    "translate: text numeric -> decimal.InvalidOperation (not a ValueError)",
-)
 def test_malformed_text_values_are_data_errors():
     assert _escaping_decoder_errors(0) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="malformed binary values escape as IndexError (inet, cidr, ranges, multiranges, "
-    "arrays of them); struct.error from binary float/date/time/array decoders is caught by "
-    "decode_data_row and misreported as a truncated DataRow",
-)
 def test_malformed_binary_values_are_data_errors():
     assert _escaping_decoder_errors(1) == []
+
+
+def test_a_malformed_value_error_names_the_column_its_type_and_the_value():
+    decoder = default_registry.decoder(NUMERIC, 0)
+    row = backend.data_row(b"not a number")[5:]
+    with pytest.raises(DataError) as caught:
+        decode_rows([row], [decoder], [Column("total", 0, 0, NUMERIC, -1, -1, 0)])
+    text = str(caught.value)
+    assert "'total'" in text
+    assert f"type OID {NUMERIC}" in text
+    assert "not a number" in text
+    assert caught.value.__cause__ is not None
+
+
+def test_a_binary_value_of_the_wrong_size_is_a_data_error_not_a_truncated_row():
+    decoder = default_registry.decoder(FLOAT8, 1)
+    row = backend.data_row(b"\x00\x01")[5:]
+    with pytest.raises(DataError, match="'x'"):
+        decode_rows([row], [decoder], [Column("x", 0, 0, FLOAT8, 8, -1, 1)])

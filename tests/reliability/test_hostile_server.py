@@ -145,16 +145,12 @@ def test_an_unknown_message_type_is_refused(driver):
         after_first_query(reply, close=False),
         "unknown message type b'Y'|unexpected response from server.*\"Y\"",
     )
-    if driver.name != FACADE_PSYCOPG2:  # see the test below
-        assert_closed(conn)
+    assert_closed(conn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libpq discards a message of unknown type and keeps the connection open "
-    "(pqParseInput3); pgfacade's psycopg2 backend does not close it either",
-)
 def test_an_unknown_message_type_closes_the_facade_psycopg2_connection():
+    """libpq discards a message of unknown type and keeps the connection open (pqParseInput3);
+    the facade recognises libpq's "unexpected response from server" and closes it."""
     driver = client_driver(FACADE_PSYCOPG2)
     reply = backend.message(b"Y", b"\0\0\0\0") + backend.ready()
     conn = expect_query_error(driver, after_first_query(reply, close=False), "unexpected response")
@@ -245,12 +241,6 @@ def test_a_startup_error_response_without_fields_is_still_an_error(driver):
         expect_driver_error(driver, lambda: driver.connect(**server.params()), ".")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ErrorResponse without fields becomes DatabaseError('ERROR:  '): nothing names "
-    "the problem (errors.error_from_fields has no fallback text; during startup it should be "
-    "an OperationalError as libpq reports it)",
-)
 def test_a_startup_error_response_without_fields_says_so(pure_driver):
     def script(peer: Peer) -> None:
         peer.read_startup()
@@ -304,11 +294,6 @@ def test_a_silent_server_fails_the_connection_at_connect_timeout(driver):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="purepg has no client-side timeout after connecting: a query to a server that "
-    "never answers waits forever (statement_timeout is enforced by that same silent server)",
-)
 def test_a_silent_server_fails_a_query_at_the_clients_timeout():
     driver = client_driver(PUREPG)
 
@@ -318,7 +303,9 @@ def test_a_silent_server_fails_a_query_at_the_clients_timeout():
         peer.hold()
 
     with fake_server(silent_after_query) as server:
-        conn = driver.connect(**server.params(connect_timeout="2"), statement_timeout=1000)
+        conn = driver.connect(
+            **server.params(connect_timeout="2"), statement_timeout=1000, socket_timeout=2
+        )
         conn.autocommit = True
         outcome: list[BaseException] = []
 
@@ -354,11 +341,6 @@ def test_a_data_row_with_more_columns_than_described_is_refused(driver):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="purepg decodes rows when fetched, after ReadyForQuery: a DataRow that contradicts "
-    "its RowDescription raises ProtocolViolation but leaves the connection open and in use",
-)
 def test_a_data_row_with_more_columns_than_described_closes_the_connection(pure_driver):
     reply = (
         backend.row_description(("n", 23))
@@ -375,15 +357,7 @@ def test_a_data_row_with_more_columns_than_described_closes_the_connection(pure_
     [
         PUREPG,
         FACADE_PUREPG,
-        pytest.param(
-            FACADE_PSYCOPG2,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="psycopg2 raises UnicodeDecodeError for a text column that is not valid "
-                "in the client encoding, and pgfacade's Cursor.fetch* only translate "
-                "psycopg2.Error: the UnicodeDecodeError escapes",
-            ),
-        ),
+        FACADE_PSYCOPG2,
     ],
 )
 def test_invalid_utf8_in_a_text_column_is_a_data_error(client):

@@ -68,12 +68,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def pgbouncer(pg_cluster: Cluster) -> Iterator[int]:
-    """A PgBouncer in transaction mode in front of ``pg_cluster``; yields its port.
-
-    It ignores the IntervalStyle startup parameter, which PgBouncer refuses otherwise (see
-    ``test_purepg_connects_through_a_pgbouncer_with_default_startup_parameters``).
-    """
-    with running_pgbouncer(pg_cluster, ignore="IntervalStyle") as port:
+    """A PgBouncer in transaction mode in front of ``pg_cluster``, default settings; yields
+    its port."""
+    with running_pgbouncer(pg_cluster) as port:
         yield port
 
 
@@ -187,11 +184,6 @@ def test_an_error_is_reported_and_the_connection_recovers_through_the_pooler(poo
     assert cursor.fetchone() == ("after the error",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="purepg sends IntervalStyle in its startup packet; PgBouncer (1.18, Debian 12) "
-    "refuses it: FATAL unsupported startup parameter: IntervalStyle",
-)
 def test_purepg_connects_through_a_pgbouncer_with_default_startup_parameters(pg_cluster):
     driver = client_driver(PUREPG)
     with running_pgbouncer(pg_cluster) as port:

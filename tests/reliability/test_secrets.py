@@ -49,7 +49,7 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 def test_a_wrong_password_is_not_shown(driver, pg_cluster, logs):
     params = pg_cluster.params("scram-sha-256", password=SECRET)
     exc = connect_failure(driver, **params)
-    assert exc.sqlstate == "28P01"
+    assert getattr(exc, "sqlstate", None) == "28P01"
     assert SECRET not in everything_printed(exc)
     assert SECRET not in logs.text
 

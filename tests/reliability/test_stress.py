@@ -37,7 +37,7 @@ class Worker:
     """One thread's work: inserts, updates, deletes, reads, rolled-back transactions; it keeps
     the set of ids it committed (with their counters)."""
 
-    def __init__(self, index: int, params: dict[str, str], deadline: float) -> None:
+    def __init__(self, index: int, params: dict[str, Any], deadline: float) -> None:
         self.index = index
         self.params = params
         self.deadline = deadline

@@ -84,6 +84,7 @@ def connect(
     secret_id: str | None = None,
     iam_auth: bool = False,
     region: str | None = None,
+    socket_timeout: float | str | None = None,
     **params: Any,
 ) -> Any:
     """Connect through psycopg2 or purepg (``driver=``, else ``PGFACADE_DRIVER``, else
@@ -96,6 +97,10 @@ def connect(
     ``iam_auth=True`` uses an RDS IAM token as password (always ``sslmode=verify-full``);
     ``pooler_safe=True`` avoids named prepared statements and session state (RDS Proxy,
     PgBouncer transaction pooling). Remote hosts default to ``sslmode=verify-full``.
+    ``socket_timeout`` (seconds, None: none) bounds waits for an unresponsive server once
+    connected: purepg fails a read or write silent that long; over psycopg2 (libpq has no
+    read timeout) it becomes ``tcp_user_timeout`` and TCP keepalives, which detect a dead peer
+    or network but not a server that is alive and silent.
     """
     settings = Settings.from_arguments(
         dsn,
@@ -105,6 +110,7 @@ def connect(
         secret_id=secret_id,
         iam_auth=iam_auth,
         region=region,
+        socket_timeout=socket_timeout,
     )
     if reuse:
         return reusable_connection(settings)
@@ -126,6 +132,7 @@ def lambda_connection(
     secret_id: str | None = None,
     iam_auth: bool = False,
     region: str | None = None,
+    socket_timeout: float | str | None = None,
     **params: Any,
 ) -> Any:
     """The connection for this Lambda invocation: call it at the start of every handler run.
@@ -133,7 +140,8 @@ def lambda_connection(
     The same connection is returned across warm invocations; a leftover transaction is
     rolled back, a connection idle for more than ``idle_check_after`` seconds is pinged, a dead
     one is replaced. With ``context``, statements end ``deadline_margin_ms`` before the
-    invocation's deadline (``statement_timeout`` and/or a cancel timer).
+    invocation's deadline (``statement_timeout`` and/or a cancel timer). ``socket_timeout``
+    as for `connect`.
     """
     settings = Settings.from_arguments(
         dsn,
@@ -143,6 +151,7 @@ def lambda_connection(
         secret_id=secret_id,
         iam_auth=iam_auth,
         region=region,
+        socket_timeout=socket_timeout,
     )
     return reusable_connection(
         settings,

@@ -33,7 +33,8 @@ _tokens: dict[tuple[str, str, str, str], tuple[str, float]] = {}
 def _client(service: str, region: str | None) -> Any:
     import boto3  # type: ignore[import-untyped,unused-ignore]
 
-    return boto3.client(service, region_name=region)
+    make_client: Any = boto3.client  # typed per literal service name by boto3-stubs
+    return make_client(service, region_name=region)
 
 
 def clear_caches() -> None:

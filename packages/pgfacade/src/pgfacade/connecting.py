@@ -61,7 +61,9 @@ def open_connection(settings: Settings) -> Any:
             params.get("sslmode"),
         )
         try:
-            return backend.connect(params, pooler_safe=settings.pooler_safe)
+            return backend.connect(
+                params, pooler_safe=settings.pooler_safe, socket_timeout=settings.socket_timeout
+            )
         except errors.OperationalError as exc:
             if attempt == 2 or not refreshable or not is_authentication_failure(exc):
                 raise

@@ -30,6 +30,8 @@ class Settings:
     secret_id: str | None = None
     iam_auth: bool = False
     region: str | None = None
+    socket_timeout: float | None = None
+    """Seconds a connected client waits for the server (None: forever); see `connect`."""
 
     @classmethod
     def from_arguments(
@@ -42,6 +44,7 @@ class Settings:
         secret_id: str | None = None,
         iam_auth: bool = False,
         region: str | None = None,
+        socket_timeout: float | str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         """Settings from ``connect()``'s arguments; ``DATABASE_URL`` when no ``dsn`` is given."""
@@ -58,7 +61,14 @@ class Settings:
         if secret_id and iam_auth:
             raise ValueError("use either secret_id= or iam_auth=True, not both")
         return cls(
-            dsn, tuple(sorted(keywords.items())), driver, pooler_safe, secret_id, iam_auth, region
+            dsn,
+            tuple(sorted(keywords.items())),
+            driver,
+            pooler_safe,
+            secret_id,
+            iam_auth,
+            region,
+            _seconds(socket_timeout),
         )
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -72,6 +82,7 @@ class Settings:
             self.secret_id,
             self.iam_auth,
             self.region,
+            self.socket_timeout,
         )
 
     def connect_params(self, parse_dsn: Callable[[str], dict[str, str]]) -> dict[str, str]:
@@ -88,8 +99,22 @@ class Settings:
         return (
             f"Settings(dsn={dsn}, params=({params}), driver={self.driver!r}, "
             f"pooler_safe={self.pooler_safe}, secret_id={self.secret_id!r}, "
-            f"iam_auth={self.iam_auth}, region={self.region!r})"
+            f"iam_auth={self.iam_auth}, region={self.region!r}, "
+            f"socket_timeout={self.socket_timeout!r})"
         )
+
+
+def _seconds(value: float | str | None) -> float | None:
+    """``socket_timeout`` as seconds; None for none (None or 0)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 <= seconds < float("inf"):
+        raise ValueError(f"socket_timeout must be a number of seconds >= 0, not {value!r}")
+    return seconds or None
 
 
 def target_hosts(params: Mapping[str, str], environ: Mapping[str, str] | None = None) -> list[str]:

@@ -1,21 +1,15 @@
-"""purepg: a pure-Python PostgreSQL driver (DB-API 2.0) with a sans-IO protocol core."""
+"""purepg: a pure-Python PostgreSQL driver (DB-API 2.0) with a sans-IO protocol core.
+
+``import purepg`` (and ``purepg.errors``, ``purepg.types``) stays light: the driver itself
+(connection, cursor, protocol, sockets) is imported on first use of ``connect``, ``Connection``,
+``Cursor`` or a connection constant (PEP 562 module ``__getattr__``).
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from purepg.connection import (
-    DEFAULT_PREPARE_THRESHOLD,
-    DEFAULT_STATEMENT_CACHE_SIZE,
-    ISOLATION_LEVEL_AUTOCOMMIT,
-    ISOLATION_LEVEL_DEFAULT,
-    ISOLATION_LEVEL_READ_COMMITTED,
-    ISOLATION_LEVEL_READ_UNCOMMITTED,
-    ISOLATION_LEVEL_REPEATABLE_READ,
-    ISOLATION_LEVEL_SERIALIZABLE,
-    Connection,
-)
-from purepg.cursor import Cursor
 from purepg.dbapi_types import (
     BINARY,
     DATETIME,
@@ -44,7 +38,19 @@ from purepg.errors import (
 )
 
 if TYPE_CHECKING:
-    import ssl
+    from purepg.connection import (
+        DEFAULT_PREPARE_THRESHOLD,
+        DEFAULT_STATEMENT_CACHE_SIZE,
+        ISOLATION_LEVEL_AUTOCOMMIT,
+        ISOLATION_LEVEL_DEFAULT,
+        ISOLATION_LEVEL_READ_COMMITTED,
+        ISOLATION_LEVEL_READ_UNCOMMITTED,
+        ISOLATION_LEVEL_REPEATABLE_READ,
+        ISOLATION_LEVEL_SERIALIZABLE,
+        Connection,
+        connect,
+    )
+    from purepg.cursor import Cursor
 
 __version__ = "0.1.0"
 
@@ -52,48 +58,41 @@ apilevel = "2.0"
 threadsafety = 2
 paramstyle = "pyformat"
 
+_LAZY = {
+    "connect": "purepg.connection",
+    "Connection": "purepg.connection",
+    "DEFAULT_PREPARE_THRESHOLD": "purepg.connection",
+    "DEFAULT_STATEMENT_CACHE_SIZE": "purepg.connection",
+    "ISOLATION_LEVEL_AUTOCOMMIT": "purepg.connection",
+    "ISOLATION_LEVEL_DEFAULT": "purepg.connection",
+    "ISOLATION_LEVEL_READ_COMMITTED": "purepg.connection",
+    "ISOLATION_LEVEL_READ_UNCOMMITTED": "purepg.connection",
+    "ISOLATION_LEVEL_REPEATABLE_READ": "purepg.connection",
+    "ISOLATION_LEVEL_SERIALIZABLE": "purepg.connection",
+    "Cursor": "purepg.cursor",
+}
+"""Names imported from the driver modules on first use."""
 
-def connect(
-    dsn: str | None = None,
-    *,
-    ssl_context: ssl.SSLContext | None = None,
-    statement_timeout: int | float | str | None = None,
-    statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
-    prepare_threshold: int = DEFAULT_PREPARE_THRESHOLD,
-    **params: Any,
-) -> Connection:
-    """Open a connection; ``params`` are libpq keywords, with libpq's meaning and defaults.
 
-    ``dsn`` is a conninfo string or URI; PG* environment variables and ``~/.pgpass`` apply.
-    ``ssl_context`` replaces the context built from the ``ssl*`` keywords. ``statement_timeout``
-    (milliseconds, or a string with a unit such as ``"5s"``) limits every statement.
-    A query executed ``prepare_threshold`` times becomes a named prepared statement, at most
-    ``statement_cache_size`` of them per connection; ``statement_cache_size=0`` uses only
-    unnamed statements (required behind PgBouncer in transaction mode or RDS Proxy).
-    """
-    from purepg.codecs.registry import default_registry
-    from purepg.conninfo import resolve
-    from purepg.io.blocking import connect as open_transport
-    from purepg.statements import StatementCache
+def __getattr__(name: str) -> Any:
+    """``connect``, ``Connection``, ``Cursor`` and the connection constants, imported lazily."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'purepg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-    try:
-        statements = StatementCache(int(statement_cache_size), int(prepare_threshold))
-    except ValueError as exc:
-        raise ProgrammingError(str(exc)) from None
-    resolved = resolve(dsn, params)
-    extra = None
-    if statement_timeout is not None:
-        value = str(statement_timeout).replace(" ", "")
-        if not value or any(ch in value for ch in "\\'\""):
-            raise ProgrammingError(f"invalid statement_timeout: {statement_timeout!r}")
-        extra = f"-c statement_timeout={value}"
-    transport = open_transport(resolved, ssl_context, extra)
-    return Connection(transport, default_registry.copy(), dsn or "", statements)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
     "BINARY",
     "DATETIME",
+    "DEFAULT_PREPARE_THRESHOLD",
+    "DEFAULT_STATEMENT_CACHE_SIZE",
     "ISOLATION_LEVEL_AUTOCOMMIT",
     "ISOLATION_LEVEL_DEFAULT",
     "ISOLATION_LEVEL_READ_COMMITTED",

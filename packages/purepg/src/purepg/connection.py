@@ -35,6 +35,8 @@ from purepg.statements import PreparedStatement, StatementCache
 from purepg.tpc import Xid
 
 if TYPE_CHECKING:
+    import ssl
+
     from purepg.codecs.registry import Registry
     from purepg.cursor import Cursor
     from purepg.io.blocking import Transport
@@ -58,6 +60,64 @@ MAX_NOTICES = 50
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 DEFAULT_PREPARE_THRESHOLD = 5
 STALE_PLAN_MESSAGE = "cached plan must not change result type"
+
+
+def connect(
+    dsn: str | None = None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    statement_timeout: int | float | str | None = None,
+    socket_timeout: float | str | None = None,
+    statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
+    prepare_threshold: int = DEFAULT_PREPARE_THRESHOLD,
+    **params: Any,
+) -> Connection:
+    """Open a connection; ``params`` are libpq keywords, with libpq's meaning and defaults.
+
+    ``dsn`` is a conninfo string or URI; PG* environment variables and ``~/.pgpass`` apply.
+    ``ssl_context`` replaces the context built from the ``ssl*`` keywords. ``statement_timeout``
+    (milliseconds, or a string with a unit such as ``"5s"``) limits every statement.
+    ``socket_timeout`` (seconds; None or 0: none, the default) bounds every wait for the
+    server once connected (``connect_timeout`` covers connecting): a server or network that
+    stays silent longer fails the request with OperationalError and breaks the connection.
+    It is not in libpq; make it longer than your slowest statement.
+    A query executed ``prepare_threshold`` times becomes a named prepared statement, at most
+    ``statement_cache_size`` of them per connection; ``statement_cache_size=0`` uses only
+    unnamed statements (required behind PgBouncer in transaction mode or RDS Proxy).
+    """
+    from purepg.codecs.registry import default_registry
+    from purepg.conninfo import resolve
+    from purepg.io.blocking import connect as open_transport
+
+    try:
+        statements = StatementCache(int(statement_cache_size), int(prepare_threshold))
+    except ValueError as exc:
+        raise ProgrammingError(str(exc)) from None
+    timeout = _socket_timeout(socket_timeout)
+    resolved = resolve(dsn, params)
+    extra = None
+    if statement_timeout is not None:
+        value = str(statement_timeout).replace(" ", "")
+        if not value or any(ch in value for ch in "\\'\""):
+            raise ProgrammingError(f"invalid statement_timeout: {statement_timeout!r}")
+        extra = f"-c statement_timeout={value}"
+    transport = open_transport(resolved, ssl_context, extra, socket_timeout=timeout)
+    return Connection(transport, default_registry.copy(), dsn or "", statements)
+
+
+def _socket_timeout(value: float | str | None) -> float | None:
+    """``socket_timeout`` in seconds, None for no timeout (None or 0)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 <= seconds < float("inf"):  # also refuses NaN
+        raise ProgrammingError(
+            f"invalid socket_timeout: {value!r}, expected seconds >= 0 (0 or None: no timeout)"
+        )
+    return seconds or None
 
 
 def _stale_statement(error: errors.Error) -> bool:
@@ -162,6 +222,12 @@ class Connection:
         """True when the connection was lost or desynchronised."""
         return self.closed == 2
 
+    def fail(self, error: errors.Error) -> None:
+        """Mark the connection broken because of ``error`` (e.g. a protocol violation found
+        while decoding rows) and close its socket: ``closed`` becomes 2."""
+        self._machine.fail(error)
+        self._transport.close()
+
     def _check_open(self) -> None:
         if self._closed:
             raise InterfaceError("connection already closed")
@@ -202,12 +268,19 @@ class Connection:
         return self._machine.backend_pid
 
     def get_backend_pid(self) -> int | None:
-        """psycopg2's name for ``backend_pid``."""
+        """psycopg2's name for ``backend_pid``; InterfaceError once closed, as psycopg2."""
+        self._check_not_closed()
         return self._machine.backend_pid
 
     def get_parameter_status(self, name: str) -> str | None:
-        """A parameter the server reported (``server_version``, ``TimeZone``, ...)."""
+        """A parameter the server reported (``server_version``, ``TimeZone``, ...);
+        InterfaceError once closed, as psycopg2."""
+        self._check_not_closed()
         return self._machine.parameters.get(name)
+
+    def _check_not_closed(self) -> None:
+        if self.closed:
+            raise InterfaceError("connection already closed")
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -640,8 +713,7 @@ class Connection:
             "FROM pg_catalog.pg_prepared_xacts"
         )
         found = []
-        for payload in exchange.results[-1].rows:
-            gid, prepared, owner, database = decode_data_row(payload, [bytes.decode] * 4)
+        for gid, prepared, owner, database in self._decode_rows(exchange, [bytes.decode] * 4):
             xid = Xid.from_string(gid)
             found.append(xid._replace(prepared=prepared, owner=owner, database=database))
         return found
@@ -661,9 +733,19 @@ class Connection:
         exchange = self.execute_simple(
             "SELECT oid, typarray FROM pg_catalog.pg_type WHERE typname = 'hstore'"
         )
-        for payload in exchange.results[-1].rows:
-            oid, array_oid = decode_data_row(payload, [int, int])
+        for oid, array_oid in self._decode_rows(exchange, [int, int]):
             registry.register_hstore(oid, array_oid)
+
+    def _decode_rows(
+        self, exchange: Exchange, decoders: Sequence[Callable[[bytes], Any]]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of an internal query's last result (the connection breaks on a malformed
+        DataRow)."""
+        try:
+            return [decode_data_row(payload, decoders) for payload in exchange.results[-1].rows]
+        except errors.ProtocolViolation as exc:
+            self.fail(exc)
+            raise
 
     def _collect_messages(self) -> None:
         machine = self._machine

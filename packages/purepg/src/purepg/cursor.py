@@ -14,13 +14,14 @@ portal), ``copy_in()`` / ``copy_out()`` run COPY from and to Python objects.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
 
 from purepg import copy_format
 from purepg.connection import PreparedQuery
-from purepg.errors import DataError, InterfaceError, ProgrammingError
+from purepg.errors import DataError, InterfaceError, ProgrammingError, ProtocolViolation
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Column, Decoder, decode_data_row, parse_data_row_raw
 
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
     from purepg.connection import Connection
 
 NO_PARAMS: ParamSet = ((), (), ())
+DECODE_ERRORS = (
+    ValueError,  # UnicodeDecodeError too
+    ArithmeticError,  # decimal.InvalidOperation, OverflowError
+    IndexError,
+    struct.error,
+    DataError,
+)
+"""What a column decoder raises for a malformed value (reported as DataError)."""
+SHOWN_VALUE_LENGTH = 60
 DEFAULT_ITERSIZE = 2000
 
 NUMERIC_OID = 1700
@@ -76,6 +86,53 @@ def _chunks(file: IO[Any], size: int) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
+def decode_rows(
+    payloads: Sequence[bytes], decoders: Sequence[Decoder], columns: Sequence[Column]
+) -> list[tuple[Any, ...]]:
+    """DataRow payloads decoded with ``decoders`` (one per column of ``columns``).
+
+    A malformed value raises DataError naming the column, its type OID and the value (the
+    decoder's exception chained); a DataRow that contradicts its RowDescription raises
+    ProtocolViolation. One try around the whole loop: nothing is paid per value.
+    """
+    try:
+        return [decode_data_row(payload, decoders) for payload in payloads]
+    except DECODE_ERRORS as exc:
+        raise _value_error(payloads, decoders, columns, exc) from exc
+
+
+def _value_error(
+    payloads: Sequence[bytes],
+    decoders: Sequence[Decoder],
+    columns: Sequence[Column],
+    exc: BaseException,
+) -> DataError:
+    """The DataError for ``exc``: the failing row is found again, column by column."""
+    for payload in payloads:
+        values = parse_data_row_raw(payload)  # ProtocolViolation if the framing is broken
+        if len(values) != len(decoders):
+            raise ProtocolViolation(
+                f"malformed DataRow: {len(values)} columns, the RowDescription announced "
+                f"{len(decoders)}"
+            )
+        for index, (decoder, value) in enumerate(zip(decoders, values)):
+            if value is None:
+                continue
+            try:
+                decoder(value)
+            except DECODE_ERRORS as problem:
+                shown = repr(value[:SHOWN_VALUE_LENGTH])
+                if len(value) > SHOWN_VALUE_LENGTH:
+                    shown += f" ({len(value)} bytes)"
+                if index < len(columns):
+                    column = columns[index]
+                    where = f"column {column.name!r} (type OID {column.type_oid})"
+                else:
+                    where = f"column {index + 1}"
+                return DataError(f"cannot decode the value of {where}: {problem}; value {shown}")
+    return DataError(f"cannot decode a row: {exc}")
 
 
 class Cursor:
@@ -222,13 +279,8 @@ class Cursor:
                     self.statusmessage = result.tag
                 rows = result.rows
                 self.max_buffered_rows = max(self.max_buffered_rows, len(rows))
-                decoders = self._decoders
-                for payload in rows:
+                for row in self._decode_batch(rows):
                     self._rowcount += 1
-                    try:
-                        row = decode_data_row(payload, decoders)
-                    except (UnicodeDecodeError, ValueError) as exc:
-                        raise self._decode_error(payload, exc) from exc
                     yield row
         finally:
             results.close()
@@ -292,7 +344,9 @@ class Cursor:
     # -- COPY -------------------------------------------------------------------------------
 
     def copy_expert(self, sql: str, file: IO[Any], size: int = 8192) -> None:
-        """Run ``COPY ... FROM STDIN`` reading ``file`` or ``COPY ... TO STDOUT`` writing it."""
+        """Run ``COPY ... FROM STDIN`` reading ``file`` or ``COPY ... TO STDOUT`` writing it.
+
+        ``file`` needs only ``read`` for COPY FROM and only ``write`` for COPY TO."""
         self._check_usable()
         self._reset()
         sink: Callable[[bytes], Any]
@@ -301,8 +355,13 @@ class Cursor:
             def sink(data: bytes) -> Any:
                 return file.write(data.decode("utf-8"))
 
-        else:
+        elif hasattr(file, "write"):
             sink = file.write
+        else:
+
+            def sink(data: bytes) -> Any:
+                raise ProgrammingError("COPY TO STDOUT needs a file with a write() method")
+
         source = _chunks(file, size) if hasattr(file, "read") else None
         self._finish_copy(self.connection.request(sql, copy_source=source, copy_sink=sink))
 
@@ -383,8 +442,8 @@ class Cursor:
         self._pos += 1
         try:
             return decode_data_row(payload, self._decoders)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise self._decode_error(payload, exc) from exc
+        except (*DECODE_ERRORS, ProtocolViolation):
+            return self._decode_batch((payload,))[0]  # decodes again to raise the right error
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
         """Up to ``size`` (default ``arraysize``) next rows."""
@@ -399,34 +458,17 @@ class Cursor:
         return self._decode(rows, len(rows))
 
     def _decode(self, rows: list[bytes], end: int) -> list[tuple[Any, ...]]:
-        decoders = self._decoders
         chunk = rows[self._pos : end]
         self._pos = end
-        try:
-            return [decode_data_row(payload, decoders) for payload in chunk]
-        except (UnicodeDecodeError, ValueError) as exc:
-            failing = None
-            for payload in chunk:  # find the row to name the column
-                try:
-                    decode_data_row(payload, decoders)
-                except (UnicodeDecodeError, ValueError):
-                    failing = payload
-                    break
-            raise self._decode_error(failing, exc) from exc
+        return self._decode_batch(chunk)
 
-    def _decode_error(self, payload: bytes | None, exc: Exception) -> DataError:
-        """A DataError naming the column whose value could not be decoded."""
-        where = ""
-        if payload is not None and self._columns is not None:
-            values = parse_data_row_raw(payload)
-            for column, decoder, value in zip(self._columns, self._decoders, values):
-                try:
-                    if value is not None:
-                        decoder(value)
-                except (UnicodeDecodeError, ValueError):
-                    where = f" of column {column.name!r} (type OID {column.type_oid})"
-                    break
-        return DataError(f"cannot decode a value{where}: {exc}")
+    def _decode_batch(self, payloads: Sequence[bytes]) -> list[tuple[Any, ...]]:
+        """Rows decoded; a DataRow breaking the protocol also breaks the connection."""
+        try:
+            return decode_rows(payloads, self._decoders, self._columns or ())
+        except ProtocolViolation as exc:
+            self.connection.fail(exc)
+            raise
 
     def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the position in the result (``relative`` or ``absolute``)."""

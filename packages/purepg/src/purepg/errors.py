@@ -635,15 +635,28 @@ def lookup(sqlstate: str) -> type[Error]:
     return cls
 
 
-def error_from_fields(fields: Mapping[str, str]) -> Error:
-    """The exception for a server ErrorResponse, its text formatted as psql shows it."""
+def error_from_fields(fields: Mapping[str, str], *, startup: bool = False) -> Error:
+    """The exception for a server ErrorResponse, its text formatted as psql shows it.
+
+    ``startup``: the error came before the connection was ready, so one without a specific
+    class (no or an unknown SQLSTATE) is an OperationalError, as libpq reports it.
+    """
     severity = fields.get("S") or fields.get("V") or "ERROR"
-    text = f"{severity}:  {fields.get('M', '')}"
+    message = fields.get("M")
+    if not message:
+        code = fields.get("C")
+        message = "the server sent an error without a message" + (
+            f" (SQLSTATE {code})" if code else ""
+        )
+    text = f"{severity}:  {message}"
     if "D" in fields:
         text += f"\nDETAIL:  {fields['D']}"
     if "H" in fields:
         text += f"\nHINT:  {fields['H']}"
-    return lookup(fields.get("C", ""))(text, fields=fields)
+    cls = lookup(fields.get("C", ""))
+    if startup and cls is DatabaseError:
+        cls = OperationalError
+    return cls(text, fields=fields)
 
 
 def __getattr__(name: str) -> type[Error]:

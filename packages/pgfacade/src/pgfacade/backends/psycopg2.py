@@ -23,6 +23,27 @@ NAME = "psycopg2"
 _PARAMETER_ERRORS = (TypeError, IndexError, KeyError, ValueError)
 
 
+# libpq's texts for a server that broke the protocol; libpq itself discards the message and
+# keeps the connection open, the facade closes it (purepg's behaviour).
+_PROTOCOL_VIOLATIONS = ("unexpected response from server", "lost synchronization with server")
+
+
+def _connection_of(owner: Any) -> Any:
+    """The psycopg2 connection of a connection or cursor method's ``self``."""
+    return owner if isinstance(owner, ext.connection) else getattr(owner, "connection", None)
+
+
+def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
+    """The purepg error for ``exc``; a protocol violation also closes the connection."""
+    translated = translate(exc)
+    if any(text in str(exc) for text in _PROTOCOL_VIOLATIONS):
+        connection = _connection_of(owner)
+        if connection is not None and not connection.closed:
+            ext.connection.close(connection)
+        translated = errors.ProtocolViolation(str(translated))
+    return translated
+
+
 def _translating(method: F) -> F:
     """``method`` raising purepg's exceptions, the psycopg2 one chained as ``__cause__``."""
 
@@ -31,7 +52,7 @@ def _translating(method: F) -> F:
         try:
             return method(*args, **kwargs)
         except psycopg2.Error as exc:
-            raise translate(exc) from exc
+            raise _failed(args[0] if args else None, exc) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -43,8 +64,26 @@ def _translating_parameters(method: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (psycopg2.Error, *_PARAMETER_ERRORS) as exc:
+        except psycopg2.Error as exc:
+            raise _failed(args[0] if args else None, exc) from exc
+        except _PARAMETER_ERRORS as exc:
             raise translate(exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _translating_rows(method: F) -> F:
+    """Like `_translating`, also turning a value psycopg2 cannot decode (UnicodeDecodeError
+    for text that is invalid in the client encoding) into DataError."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except psycopg2.Error as exc:
+            raise _failed(args[0] if args else None, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise errors.DataError(f"cannot decode a value of the result: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -56,9 +95,10 @@ class Cursor(ext.cursor):
     executemany = _translating_parameters(ext.cursor.executemany)
     mogrify = _translating_parameters(ext.cursor.mogrify)
     callproc = _translating_parameters(ext.cursor.callproc)
-    fetchone = _translating(ext.cursor.fetchone)
-    fetchmany = _translating(ext.cursor.fetchmany)
-    fetchall = _translating(ext.cursor.fetchall)
+    fetchone = _translating_rows(ext.cursor.fetchone)
+    fetchmany = _translating_rows(ext.cursor.fetchmany)
+    fetchall = _translating_rows(ext.cursor.fetchall)
+    __next__ = _translating_rows(ext.cursor.__next__)
     scroll = _translating(ext.cursor.scroll)
     close = _translating(ext.cursor.close)
     copy_from = _translating(ext.cursor.copy_from)
@@ -110,15 +150,28 @@ class Connection(ext.connection):
     tpc_commit = _translating(ext.connection.tpc_commit)
     tpc_rollback = _translating(ext.connection.tpc_rollback)
     tpc_recover = _translating(ext.connection.tpc_recover)
+    get_backend_pid = _translating(ext.connection.get_backend_pid)
+    get_parameter_status = _translating(ext.connection.get_parameter_status)
+    get_transaction_status = _translating(ext.connection.get_transaction_status)
+    get_dsn_parameters = _translating(ext.connection.get_dsn_parameters)
+    fileno = _translating(ext.connection.fileno)
+    poll = _translating(ext.connection.poll)
+    xid = _translating(ext.connection.xid)
+    __enter__ = _translating(ext.connection.__enter__)
     __exit__ = _translating(ext.connection.__exit__)
 
 
-def connect(params: dict[str, str], *, pooler_safe: bool) -> Connection:
+def connect(
+    params: dict[str, str], *, pooler_safe: bool, socket_timeout: float | None = None
+) -> Connection:
     """Open a psycopg2 connection with the facade's types and exceptions.
 
     psycopg2 never uses named prepared statements, so ``pooler_safe`` needs nothing here.
+    libpq has no read timeout: ``socket_timeout`` becomes `timeout_keywords`.
     """
     psycopg2_types.install_adapters()
+    if socket_timeout is not None:
+        params = {**timeout_keywords(socket_timeout), **params}  # the caller's keywords win
     secrets = [params["password"]] if params.get("password") else []
     try:
         connection = psycopg2.connect(ext.make_dsn(**params), connection_factory=Connection)
@@ -133,6 +186,24 @@ def connect(params: dict[str, str], *, pooler_safe: bool) -> Connection:
         connection.close()
         raise translate(exc) from exc
     return connection
+
+
+def timeout_keywords(seconds: float) -> dict[str, str]:
+    """libpq keywords that fail a connection whose peer is silent about ``seconds`` long.
+
+    ``tcp_user_timeout``: sent data unacknowledged that long breaks the connection;
+    keepalives (idle half of it, then 3 probes over the other half) break an idle wait on a
+    dead peer or network. A server that is alive but does not answer is not detected: TCP
+    still acknowledges (use ``statement_timeout`` and the facade's deadline cancel for that).
+    """
+    whole = max(int(seconds), 2)
+    return {
+        "tcp_user_timeout": str(whole * 1000),
+        "keepalives": "1",
+        "keepalives_idle": str(max(whole // 2, 1)),
+        "keepalives_interval": str(max(whole // 6, 1)),
+        "keepalives_count": "3",
+    }
 
 
 def parse_dsn(dsn: str) -> dict[str, str]:

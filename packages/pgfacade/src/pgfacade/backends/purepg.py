@@ -14,9 +14,15 @@ NAME = "purepg"
 _STATEMENT_CACHE_KEYWORDS = ("statement_cache_size", "prepared_statement_cache_size")
 
 
-def connect(params: dict[str, str], *, pooler_safe: bool) -> Any:
-    """``purepg.connect(**params)``; in pooler-safe mode without named prepared statements."""
+def connect(
+    params: dict[str, str], *, pooler_safe: bool, socket_timeout: float | None = None
+) -> Any:
+    """``purepg.connect(**params)``; in pooler-safe mode without named prepared statements.
+
+    ``socket_timeout`` is purepg's own: a read or write that waits longer fails."""
     extra: dict[str, Any] = {}
+    if socket_timeout is not None:
+        extra["socket_timeout"] = socket_timeout
     if pooler_safe:
         accepted = inspect.signature(purepg.connect).parameters
         for keyword in _STATEMENT_CACHE_KEYWORDS:

@@ -160,6 +160,8 @@ def _malformed(data: bytes) -> DataError:
 # -- binary decoding
 
 _HEADER = struct.Struct("!iiI")
+MAX_DIMENSIONS = 6
+"""PostgreSQL's limit (MAXDIM)."""
 _INT32 = struct.Struct("!i")
 
 
@@ -168,26 +170,42 @@ def make_binary_decoder(element: Decoder) -> Decoder:
     unpack_length = _INT32.unpack_from
 
     def decode_array(data: bytes) -> list[Any]:
+        end = len(data)
+        if end < _HEADER.size:
+            raise _malformed_binary("shorter than its header", data)
         ndim, _flags, _element_oid = _HEADER.unpack_from(data)
         if ndim == 0:
             return []
-        dims = [_INT32.unpack_from(data, 12 + 8 * d)[0] for d in range(ndim)]
         pos = 12 + 8 * ndim
-        flat: list[Any] = []
+        if not 0 < ndim <= MAX_DIMENSIONS or pos > end:
+            raise _malformed_binary(f"{ndim} dimensions", data)
+        dims = [_INT32.unpack_from(data, 12 + 8 * d)[0] for d in range(ndim)]
         total = 1
         for size in dims:
             total *= size
+        if min(dims) < 0 or total * 4 > end - pos:  # every element takes >= 4 bytes
+            raise _malformed_binary(f"dimensions {dims} for {end - pos} bytes", data)
+        flat: list[Any] = []
         for _ in range(total):
             length = unpack_length(data, pos)[0]
             pos += 4
             if length < 0:
                 flat.append(None)
             else:
-                flat.append(element(data[pos : pos + length]))
-                pos += length
+                stop = pos + length
+                if stop > end:
+                    raise _malformed_binary("truncated element", data)
+                flat.append(element(data[pos:stop]))
+                pos = stop
+        if pos != end:
+            raise _malformed_binary(f"{end - pos} trailing bytes", data)
         return _reshape(flat, dims)
 
     return decode_array
+
+
+def _malformed_binary(problem: str, data: bytes) -> DataError:
+    return DataError(f"malformed binary array ({problem}): {bytes(data[:64])!r}")
 
 
 def _reshape(flat: list[Any], dims: list[int]) -> list[Any]:

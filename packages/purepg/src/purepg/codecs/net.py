@@ -49,9 +49,11 @@ def decode_cidr_text(data: bytes) -> Network:
 
 
 def _split_binary(data: bytes) -> tuple[Address, int]:
+    if len(data) < 4:
+        raise DataError(f"truncated inet binary value: {bytes(data)!r}")
     family, bits, _is_cidr, size = data[0], data[1], data[2], data[3]
     raw = bytes(data[4 : 4 + size])
-    if len(raw) != size:
+    if len(data) != 4 + size:
         raise DataError(f"truncated inet binary value: {bytes(data)!r}")
     if family == _AF_INET and size == 4:
         return IPv4Address(raw), bits

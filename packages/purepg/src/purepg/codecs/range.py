@@ -153,6 +153,8 @@ _INT32 = struct.Struct("!i")
 
 
 def _decode_binary(data: bytes, element: Decoder) -> Range[Any]:
+    if not data:
+        raise _malformed_binary("empty", data)
     flags = data[0]
     if flags & _EMPTY_FLAG:
         return _EMPTY
@@ -160,14 +162,28 @@ def _decode_binary(data: bytes, element: Decoder) -> Range[Any]:
     lower: Any | None = None
     upper: Any | None = None
     if not flags & _LB_INF:
-        length = _INT32.unpack_from(data, pos)[0]
-        lower = element(data[pos + 4 : pos + 4 + length])
-        pos += 4 + length
+        lower, pos = _binary_bound(data, pos, element)
     if not flags & _UB_INF:
-        length = _INT32.unpack_from(data, pos)[0]
-        upper = element(data[pos + 4 : pos + 4 + length])
+        upper, pos = _binary_bound(data, pos, element)
+    if pos != len(data):
+        raise _malformed_binary(f"{len(data) - pos} trailing bytes", data)
     bounds = ("[" if flags & _LB_INC else "(") + ("]" if flags & _UB_INC else ")")
     return Range(lower, upper, bounds)
+
+
+def _binary_bound(data: bytes, pos: int, element: Decoder) -> tuple[Any, int]:
+    """A length-prefixed bound at ``pos``, and the position after it."""
+    start = pos + 4
+    if start > len(data):
+        raise _malformed_binary("truncated bound length", data)
+    stop = start + _INT32.unpack_from(data, pos)[0]
+    if not start <= stop <= len(data):
+        raise _malformed_binary("bad bound length", data)
+    return element(data[start:stop]), stop
+
+
+def _malformed_binary(problem: str, data: bytes) -> DataError:
+    return DataError(f"malformed binary range ({problem}): {bytes(data[:64])!r}")
 
 
 def make_binary_decoder(element: Decoder) -> Decoder:
@@ -183,13 +199,25 @@ def make_multirange_binary_decoder(range_decoder: Decoder) -> Decoder:
     """A decoder of binary multiranges: count, then length-prefixed binary ranges."""
 
     def decode_multirange(data: bytes) -> list[Range[Any]]:
+        end = len(data)
+        if end < 4:
+            raise _malformed_binary("multirange shorter than its count", data)
         count = _INT32.unpack_from(data)[0]
+        if count < 0 or count * 4 > end - 4:
+            raise _malformed_binary(f"multirange of {count} ranges in {end} bytes", data)
         pos = 4
         ranges: list[Range[Any]] = []
         for _ in range(count):
-            length = _INT32.unpack_from(data, pos)[0]
-            ranges.append(range_decoder(data[pos + 4 : pos + 4 + length]))
-            pos += 4 + length
+            if pos + 4 > end:
+                raise _malformed_binary("truncated multirange", data)
+            start = pos + 4
+            stop = start + _INT32.unpack_from(data, pos)[0]
+            if not start <= stop <= end:
+                raise _malformed_binary("bad range length in a multirange", data)
+            ranges.append(range_decoder(data[start:stop]))
+            pos = stop
+        if pos != end:
+            raise _malformed_binary(f"{end - pos} trailing bytes after a multirange", data)
         return ranges
 
     return decode_multirange

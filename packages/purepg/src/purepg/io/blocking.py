@@ -428,7 +428,8 @@ def startup_parameters(params: ConnectParams, extra_options: str | None) -> dict
         startup["replication"] = params.replication
     startup["client_encoding"] = params.client_encoding or "UTF8"
     startup["DateStyle"] = "ISO"
-    startup["IntervalStyle"] = "postgres"
+    # IntervalStyle is not sent: PgBouncer refuses startup parameters it does not track
+    # ("unsupported startup parameter"); `_ensure_interval_style` sets it when needed.
     return startup
 
 
@@ -436,10 +437,15 @@ def _start(
     sock: socket.socket,
     peer: Any,
     host: HostAddress,
+    *,
     params: ConnectParams,
     extra_options: str | None,
+    socket_timeout: float | None,
 ) -> Transport:
-    """Authenticate on an open (maybe TLS) socket and wait for the first ReadyForQuery."""
+    """Authenticate on an open (maybe TLS) socket and wait for the first ReadyForQuery.
+
+    ``connect_timeout`` limits connecting only; afterwards reads and writes wait at most
+    ``socket_timeout`` seconds (None: forever)."""
     tls_in_use = hasattr(sock, "getpeercert")
     certificate = None
     if tls_in_use:
@@ -456,8 +462,24 @@ def _start(
     machine.start(startup_parameters(params, extra_options), authenticator)
     transport = Transport(sock, machine, host, peer)
     transport.run()
-    sock.settimeout(None)  # connect_timeout limits connecting only
+    if not params.replication:
+        _ensure_interval_style(transport)
+    sock.settimeout(socket_timeout)
     return transport
+
+
+def _ensure_interval_style(transport: Transport) -> None:
+    """``SET IntervalStyle = postgres`` (the style the codecs read) when the server reported
+    another one (ALTER ROLE/DATABASE ... SET IntervalStyle): an extra round trip only then.
+
+    Every supported server reports IntervalStyle at startup; a server (or pooler) that does
+    not is assumed to use the default, ``postgres``."""
+    if transport.machine.parameters.get("IntervalStyle", "postgres") == "postgres":
+        return
+    transport.machine.send_query("SET IntervalStyle = postgres")
+    (exchange,) = transport.run()
+    if exchange.error is not None:
+        raise exchange.error
 
 
 def _connect_host(
@@ -465,6 +487,7 @@ def _connect_host(
     params: ConnectParams,
     ssl_context: ssl.SSLContext | None,
     extra_options: str | None,
+    socket_timeout: float | None,
 ) -> Transport:
     """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
     sslmode = params.sslmode
@@ -486,16 +509,22 @@ def _connect_host(
                 if direct:
                     context.set_alpn_protocols(["postgresql"])
                 tls_sock = _negotiate_tls(sock, host, params, context, direct)
-                if tls_sock is None:
-                    if sslmode not in ("allow", "prefer"):
-                        raise OperationalError(
-                            f"connection to server {host.display} failed: server does not "
-                            "support SSL, but SSL was required"
-                        )
-                    # 'N': carry on in plain text on the same socket
-                    return _start(sock, peer, host, params, extra_options)
-                sock = tls_sock
-            return _start(sock, peer, host, params, extra_options)
+                if tls_sock is not None:
+                    sock = tls_sock
+                elif sslmode not in ("allow", "prefer"):
+                    raise OperationalError(
+                        f"connection to server {host.display} failed: server does not "
+                        "support SSL, but SSL was required"
+                    )
+                # else 'N': carry on in plain text on the same socket
+            return _start(
+                sock,
+                peer,
+                host,
+                params=params,
+                extra_options=extra_options,
+                socket_timeout=socket_timeout,
+            )
         except (OSError, Error) as exc:
             sock.close()
             error = exc if isinstance(exc, Error) else _socket_error(host, exc)
@@ -519,12 +548,16 @@ def connect(
     params: ConnectParams,
     ssl_context: ssl.SSLContext | None = None,
     extra_options: str | None = None,
+    *,
+    socket_timeout: float | None = None,
 ) -> Transport:
-    """Connect to the first suitable server of ``params.hosts`` (libpq's rules)."""
+    """Connect to the first suitable server of ``params.hosts`` (libpq's rules).
+
+    ``socket_timeout`` (seconds, None: none) bounds each wait for the server afterwards."""
     failures: list[Error] = []
     for host, wanted in plan.host_attempts(params):
         try:
-            transport = _connect_host(host, params, ssl_context, extra_options)
+            transport = _connect_host(host, params, ssl_context, extra_options, socket_timeout)
         except Error as exc:
             failures.append(exc)
             continue

@@ -412,7 +412,7 @@ class Machine:
 
     def _handle_error(self, payload: bytes) -> Event | None:
         fields = messages.parse_fields(payload, "ErrorResponse", self.encoding)
-        error = _error_from_fields(fields)
+        error = _error_from_fields(fields, startup=self.phase == STARTUP)
         fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
         if self.phase == STARTUP or fatal or not self._pending:
             raise error

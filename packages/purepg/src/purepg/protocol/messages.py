@@ -483,7 +483,8 @@ def decode_data_row(payload: bytes, decoders: Sequence[Decoder]) -> tuple[Any, .
 
     The hot path of reading results: one pass, no per-column bounds checks (a bad length
     shows up as a wrong end position, or a truncated read, and is reported as malformed).
-    Errors raised by a decoder propagate unchanged.
+    Errors raised by a decoder propagate unchanged (``struct.error`` too: the framing is
+    checked again before it is blamed on the DataRow).
     """
     row: list[Any] = []
     append = row.append
@@ -506,7 +507,8 @@ def decode_data_row(payload: bytes, decoders: Sequence[Decoder]) -> tuple[Any, .
             else:
                 raise _row_violation(f"column length {size}")
     except struct.error:
-        raise _row_violation("truncated") from None
+        parse_data_row_raw(payload)  # a truncated DataRow raises ProtocolViolation here
+        raise  # the framing is sound: a decoder failed on its value
     if pos != len(payload):
         end = len(payload)
         raise _row_violation("truncated" if pos > end else f"{end - pos} trailing bytes")
