@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_psycopg import __version__
+from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.errors import BuildError
 from lambda_psycopg.headers import python_headers
 from lambda_psycopg.interpreters import interpreter_for
@@ -38,6 +39,22 @@ class TargetResult:
         return self.out_dir / self.names.zip
 
 
+def prepared_sources(
+    ctx: StepContext, psycopg2_version: str
+) -> tuple[StepOutput, StepOutput, StepOutput]:
+    """PostgreSQL, OpenSSL and psycopg2 sources: fetched, checksum-verified and unpacked."""
+    pg_src = sources.prepare_debian_source(
+        ctx, "postgres", fetch.fetch_debian_source(ctx, "postgres")
+    )
+    ssl_src = sources.prepare_debian_source(
+        ctx, "openssl", fetch.fetch_debian_source(ctx, "openssl")
+    )
+    py_src = sources.prepare_psycopg2(
+        ctx, psycopg2_version, fetch.fetch_psycopg2(ctx, psycopg2_version)
+    )
+    return pg_src, ssl_src, py_src
+
+
 def check_compatible(target: Target, psycopg2_version: str) -> None:
     """psycopg2 2.9.13 dropped Python 3.9: refuse the combination with a clear message."""
     parts = tuple(int(p) for p in psycopg2_version.split(".")[:3] if p.isdigit())
@@ -55,15 +72,7 @@ def build_target(
     versions = ctx.versions
     psycopg2_version = versions.psycopg2_for(target.python)
     check_compatible(target, psycopg2_version)
-    pg_src = sources.prepare_debian_source(
-        ctx, "postgres", fetch.fetch_debian_source(ctx, "postgres")
-    )
-    ssl_src = sources.prepare_debian_source(
-        ctx, "openssl", fetch.fetch_debian_source(ctx, "openssl")
-    )
-    py_src = sources.prepare_psycopg2(
-        ctx, psycopg2_version, fetch.fetch_psycopg2(ctx, psycopg2_version)
-    )
+    pg_src, ssl_src, py_src = prepared_sources(ctx, psycopg2_version)
     ssl_out = openssl.build_openssl(ctx, target, ssl_src)
     pq_out = libpq.build_libpq(ctx, target, pg_src, ssl_out)
     headers = python_headers(ctx, target)

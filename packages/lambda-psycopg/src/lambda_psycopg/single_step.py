@@ -6,7 +6,8 @@ from __future__ import annotations
 from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.errors import BuildError
 from lambda_psycopg.headers import python_headers
-from lambda_psycopg.steps import StepContext, fetch, libpq, openssl, psycopg2, sources
+from lambda_psycopg.pipeline import prepared_sources
+from lambda_psycopg.steps import StepContext, fetch, libpq, openssl, psycopg2
 from lambda_psycopg.targets import Target
 
 
@@ -25,15 +26,7 @@ def run_single_step(ctx: StepContext, name: str, target: Target) -> str:
             fetch.fetch_psycopg2(ctx, psycopg2_version),
         ]
         return ", ".join(str(output.path) for output in outputs)
-    pg_src = sources.prepare_debian_source(
-        ctx, "postgres", fetch.fetch_debian_source(ctx, "postgres")
-    )
-    ssl_src = sources.prepare_debian_source(
-        ctx, "openssl", fetch.fetch_debian_source(ctx, "openssl")
-    )
-    py_src = sources.prepare_psycopg2(
-        ctx, psycopg2_version, fetch.fetch_psycopg2(ctx, psycopg2_version)
-    )
+    pg_src, ssl_src, py_src = prepared_sources(ctx, psycopg2_version)
     if name == "sources":
         return ", ".join(str(output.path) for output in (pg_src, ssl_src, py_src))
     output: StepOutput = openssl.build_openssl(ctx, target, ssl_src)
