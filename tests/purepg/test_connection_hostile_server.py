@@ -3,61 +3,38 @@ struct.error, IndexError, OSError or UnicodeDecodeError; the connection is then 
 
 from __future__ import annotations
 
-import socket
 import struct
-import threading
 
 import purepg
 import pytest
 from purepg import errors
 
 from tests.purepg import protocol_backend as backend
+from tests.reliability.fake_server import FakeServer, Peer, Script
 
 
-class HostileServer:
-    """Accepts one connection, reads the startup packet, then sends ``script`` replies."""
+def replaying(*replies: bytes, close: bool = True) -> Script:
+    """A script that lets the client start up, then sends ``replies``, one per client request;
+    after the last it closes the connection, or with ``close=False`` keeps it open."""
 
-    def __init__(self, *replies: bytes, close: bool = True) -> None:
-        self.replies = replies
-        self.close_after = close
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+    def script(peer: Peer) -> None:
+        peer.read_startup()
+        for index, reply in enumerate(replies):
+            peer.send(reply)
+            if index < len(replies) - 1:
+                peer.read_until(b"SQ")  # the next request ends with Sync or is a Query
+        if not close:
+            peer.hold()
 
-    def _serve(self) -> None:
-        client, _ = self.listener.accept()
-        with client:
-            client.recv(65536)  # the startup packet
-            for reply in self.replies:
-                client.sendall(reply)
-                if reply is not self.replies[-1]:
-                    client.recv(65536)  # the next request
-            if not self.close_after:
-                client.recv(65536)
-
-    def params(self, **extra: str) -> dict[str, str]:
-        params = {
-            "host": "127.0.0.1",
-            "port": str(self.port),
-            "user": "u",
-            "dbname": "d",
-            "sslmode": "disable",
-        }
-        params.update(extra)
-        return params
-
-    def stop(self) -> None:
-        self.listener.close()
-        self.thread.join(5)
+    return script
 
 
 @pytest.fixture
 def serve():
     servers = []
 
-    def start(*replies: bytes, close: bool = True) -> HostileServer:
-        server = HostileServer(*replies, close=close)
+    def start(*replies: bytes, close: bool = True) -> FakeServer:
+        server = FakeServer(replaying(*replies, close=close))
         servers.append(server)
         return server
 
