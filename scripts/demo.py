@@ -2,7 +2,8 @@
 
 ``hatch run demo:run``:
 
-1. builds (or reuses from the cache) the static psycopg2 zip with lambda-psycopg; when the build
+1. installs the build tools when run as root (`lambda-psycopg setup`), then builds (or reuses
+   from the cache) the static psycopg2 zip with lambda-psycopg; when the build
    cannot run here (missing tools...), says why and continues with purepg only;
 2. starts an embedded PostgreSQL (TLS, SCRAM) on 127.0.0.1;
 3. assembles two deployment packages of the sample handler (``tests/e2e/sample_handler.py``):
@@ -48,7 +49,8 @@ STATIC_ZIP_ENV = "LAMBDA_PSYCOPG_ZIP"
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
-console = Console(highlight=False)
+# Wide enough for the tables when the output is a pipe or a CI log (rich would assume 80).
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 @dataclass
@@ -75,6 +77,9 @@ def static_zip(explicit: Path | None) -> tuple[Path | None, str]:
         if not given.is_file():
             return None, f"{given} does not exist"
         return given, f"given: {given}"
+    if os.geteuid() == 0:  # the build tools come from apt, which only root can run
+        console.rule("[bold]lambda-psycopg setup[/] (build tools)")
+        subprocess.run([sys.executable, "-m", "lambda_psycopg", "setup"], cwd=ROOT, check=False)
     console.rule(f"[bold]lambda-psycopg build --python {PYTHON} --arch {ARCH}[/] (cached)")
     command = [sys.executable, "-m", "lambda_psycopg", "build", "--python", PYTHON]
     command += ["--arch", ARCH, "--out", str(ARTIFACTS_DIR)]
