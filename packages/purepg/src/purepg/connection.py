@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from purepg import errors
 from purepg.errors import InterfaceError, ProgrammingError
+from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Notification, decode_data_row
 from purepg.statements import PreparedStatement, StatementCache
@@ -95,12 +96,7 @@ def connect(
         raise ProgrammingError(str(exc)) from None
     timeout = _socket_timeout(socket_timeout)
     resolved = resolve(dsn, params)
-    extra = None
-    if statement_timeout is not None:
-        value = str(statement_timeout).replace(" ", "")
-        if not value or any(ch in value for ch in "\\'\""):
-            raise ProgrammingError(f"invalid statement_timeout: {statement_timeout!r}")
-        extra = f"-c statement_timeout={value}"
+    extra = statement_timeout_option(statement_timeout)
     transport = open_transport(resolved, ssl_context, extra, socket_timeout=timeout)
     return Connection(transport, default_registry.copy(), dsn or "", statements)
 
@@ -118,6 +114,30 @@ def _socket_timeout(value: float | str | None) -> float | None:
             f"invalid socket_timeout: {value!r}, expected seconds >= 0 (0 or None: no timeout)"
         )
     return seconds or None
+
+
+def statement_timeout_option(value: int | float | str | None) -> str | None:
+    """The startup ``options`` item that sets ``statement_timeout`` (None: none)."""
+    if value is None:
+        return None
+    text = str(value).replace(" ", "")
+    if not text or any(ch in text for ch in "\\'\""):
+        raise ProgrammingError(f"invalid statement_timeout: {value!r}")
+    return f"-c statement_timeout={text}"
+
+
+def begin_statement(
+    isolation_level: int | None, read_only: bool | None, deferrable: bool | None
+) -> str:
+    """The BEGIN that opens a transaction with these characteristics (None: server default)."""
+    sql = "BEGIN"
+    if isolation_level is not None:
+        sql += " ISOLATION LEVEL " + _ISOLATION_NAMES[isolation_level]
+    if read_only is not None:
+        sql += " READ ONLY" if read_only else " READ WRITE"
+    if deferrable is not None:
+        sql += " DEFERRABLE" if deferrable else " NOT DEFERRABLE"
+    return sql
 
 
 def _stale_statement(error: errors.Error) -> bool:
@@ -384,14 +404,7 @@ class Connection:
         self.execute_simple("; ".join(statements))
 
     def _begin_statement(self) -> str:
-        sql = "BEGIN"
-        if self._isolation_level is not None:
-            sql += " ISOLATION LEVEL " + _ISOLATION_NAMES[self._isolation_level]
-        if self._read_only is not None:
-            sql += " READ ONLY" if self._read_only else " READ WRITE"
-        if self._deferrable is not None:
-            sql += " DEFERRABLE" if self._deferrable else " NOT DEFERRABLE"
-        return sql
+        return begin_statement(self._isolation_level, self._read_only, self._deferrable)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -414,25 +427,28 @@ class Connection:
         with self._lock:
             self._check_open()
             machine = self._machine
-            begin = not self._autocommit and machine.transaction_status == "I"
-            if begin:
-                machine.send_query(self._begin_statement())
-            if param_sets is None:
-                machine.send_query(sql)
-            elif statement is None:
-                machine.send_extended(
+            begin = None
+            if not self._autocommit and machine.transaction_status == "I":
+                begin = self._begin_statement()
+            if statement is None:
+                flow.send_request(
+                    machine,
                     sql,
                     param_sets,
+                    begin,
                     describe=describe,
-                    close_statements=self._statements.take_closes(),
+                    close_statements=self._statements.take_closes()
+                    if param_sets is not None
+                    else (),
                 )
             else:
-                machine.send_extended(
+                flow.send_request(
+                    machine,
                     sql,
                     param_sets,
+                    begin,
                     statement=statement.name,
-                    parse=not statement.described,
-                    describe=not statement.described,
+                    described=statement.described,
                     result_formats=statement.result_formats,
                     close_statements=self._statements.take_closes(),
                 )
@@ -440,12 +456,7 @@ class Connection:
                 done = self._transport.run(copy_source, copy_sink)
             finally:
                 self._collect_messages()
-            if begin and done[0].error is not None:
-                raise done[0].error
-            exchange = done[-1]
-            if exchange.error is not None:
-                raise exchange.error
-            return exchange
+            return flow.request_result(done, begin is not None)
 
     def execute_simple(self, sql: str) -> Exchange:
         """Run ``sql`` (simple protocol) without starting a transaction."""

@@ -17,17 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
-from purepg.protocol import messages
-from purepg.protocol.auth import Authenticator
-from purepg.protocol.machine import (
-    NEED_DATA,
-    CopyInRequested,
-    CopyOutData,
-    Exchange,
-    Machine,
-    ReadyForQuery,
-    Suspended,
-)
+from purepg.protocol import flow, messages
+from purepg.protocol.flow import startup_parameters  # noqa: F401 - its former home
+from purepg.protocol.machine import NEED_DATA, Exchange, Machine
 
 if TYPE_CHECKING:
     import ssl
@@ -168,34 +160,19 @@ class Transport:
         data; without them a COPY is refused (CopyFail) or its data dropped. Returns early,
         with the request not done yet, when a row-limited Execute is ``Suspended`` or when
         ``pause()`` is true after a COPY TO STDOUT chunk (call ``run`` again to go on).
+        The decisions are ``purepg.protocol.flow.Run``'s; this only moves bytes.
         """
         machine = self.machine
-        done: list[Exchange] = []
-        copy_error: BaseException | None = None
+        run = flow.Run(machine, copy_source, copy_sink, pause)
         try:
             while True:
                 self._flush()
-                event = machine.next_event()
-                if event is NEED_DATA:
+                action = run.advance()
+                if action is flow.READ:
                     self._flush()
                     self._read()
-                elif isinstance(event, ReadyForQuery):
-                    if event.exchange is not None:
-                        done.append(event.exchange)
-                    if machine.phase != "busy":
-                        break
-                elif isinstance(event, Suspended):
-                    break  # a streaming exchange's batch of rows is ready
-                elif isinstance(event, CopyOutData):
-                    if copy_sink is not None and copy_error is None:
-                        try:
-                            copy_sink(event.data)
-                        except Exception as exc:  # the caller's file: drain, then report it
-                            copy_error = exc
-                    if pause is not None and copy_error is None and pause():
-                        break
-                elif isinstance(event, CopyInRequested):
-                    copy_error = self._copy_in(copy_source)
+                elif action is not flow.WRITE:
+                    break
         except Error:
             if machine.phase == "failed":
                 self.close()
@@ -204,33 +181,9 @@ class Transport:
             machine.fail(OperationalError("a request was interrupted; the connection is closed"))
             self.close()
             raise
-        if copy_error is not None:
-            raise copy_error
-        return done
-
-    def _copy_in(self, source: Iterable[bytes] | None) -> BaseException | None:
-        machine = self.machine
-        if source is None:
-            machine.send_copy_fail("COPY FROM STDIN needs data: use cursor.copy_expert()")
-            return None
-        pending = 0
-        chunks = iter(source)
-        while True:
-            try:
-                chunk = next(chunks, None)
-            except Exception as exc:  # the caller's data failed: abort the COPY, report it after
-                machine.send_copy_fail(f"error reading the COPY data: {exc}")
-                return exc
-            if chunk is None:
-                break
-            if chunk:
-                machine.send_copy_data(chunk)
-                pending += len(chunk)
-                if pending >= BIG_WRITE:
-                    self._flush()
-                    pending = 0
-        machine.send_copy_done()
-        return None
+        if run.copy_error is not None:
+            raise run.copy_error
+        return run.done
 
     def poll(self) -> None:
         """Read whatever the server already sent (notifications, notices) without waiting."""
@@ -357,12 +310,13 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
             errors.append(f"connection to server at {shown}, port {host.port} failed: {why}")
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        _set_keepalives(sock, params)
+        set_keepalives(sock, params)
         return sock, address
     raise OperationalError("\n".join(errors) or f"no address for {target}")
 
 
-def _set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
+def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
+    """TCP keepalive options following the ``keepalives*`` / ``tcp_user_timeout`` keywords."""
     if not params.keepalives:
         return
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
@@ -415,24 +369,6 @@ def _negotiate_tls(
         raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
 
 
-def startup_parameters(params: ConnectParams, extra_options: str | None) -> dict[str, str]:
-    """The StartupMessage parameters: user, database, and the session settings purepg needs."""
-    startup = {"user": params.user, "database": params.dbname}
-    application_name = params.application_name or params.fallback_application_name
-    if application_name:
-        startup["application_name"] = application_name
-    options = " ".join(item for item in (params.options, extra_options) if item)
-    if options:
-        startup["options"] = options
-    if params.replication:
-        startup["replication"] = params.replication
-    startup["client_encoding"] = params.client_encoding or "UTF8"
-    startup["DateStyle"] = "ISO"
-    # IntervalStyle is not sent: PgBouncer refuses startup parameters it does not track
-    # ("unsupported startup parameter"); `_ensure_interval_style` sets it when needed.
-    return startup
-
-
 def _start(
     sock: socket.socket,
     peer: Any,
@@ -450,36 +386,16 @@ def _start(
     certificate = None
     if tls_in_use:
         certificate = sock.getpeercert(binary_form=True)  # type: ignore[attr-defined]
-    authenticator = Authenticator(
-        params.user,
-        params.password_for(host),
-        require_auth=params.require_auth,
-        channel_binding=params.channel_binding,
-        tls=tls_in_use,
-        server_certificate=certificate,
-    )
-    machine = Machine()
-    machine.start(startup_parameters(params, extra_options), authenticator)
+    machine = flow.start_machine(params, host, extra_options, certificate, tls_in_use)
     transport = Transport(sock, machine, host, peer)
     transport.run()
-    if not params.replication:
-        _ensure_interval_style(transport)
+    fix = flow.interval_style_fix(params, machine)
+    if fix is not None:
+        machine.send_query(fix)
+        (exchange,) = transport.run()
+        flow.raise_error(exchange)
     sock.settimeout(socket_timeout)
     return transport
-
-
-def _ensure_interval_style(transport: Transport) -> None:
-    """``SET IntervalStyle = postgres`` (the style the codecs read) when the server reported
-    another one (ALTER ROLE/DATABASE ... SET IntervalStyle): an extra round trip only then.
-
-    Every supported server reports IntervalStyle at startup; a server (or pooler) that does
-    not is assumed to use the default, ``postgres``."""
-    if transport.machine.parameters.get("IntervalStyle", "postgres") == "postgres":
-        return
-    transport.machine.send_query("SET IntervalStyle = postgres")
-    (exchange,) = transport.run()
-    if exchange.error is not None:
-        raise exchange.error
 
 
 def _connect_host(
@@ -491,14 +407,7 @@ def _connect_host(
 ) -> Transport:
     """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
     sslmode = params.sslmode
-    if host.is_unix_socket or sslmode == "disable":
-        attempts = ["plain"]
-    elif sslmode == "allow":
-        attempts = ["plain", "tls"]
-    elif sslmode == "prefer":
-        attempts = ["tls", "plain"]
-    else:
-        attempts = ["tls"]
+    attempts = plan.tls_attempts(host, params)
     direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
     for attempt in attempts:
@@ -583,8 +492,4 @@ def _show(transport: Transport, sql: str) -> str:
     """The single value of a one-row query (SHOW, pg_is_in_recovery)."""
     transport.machine.send_query(sql)
     (exchange,) = transport.run()
-    if exchange.error is not None:
-        raise exchange.error
-    row = messages.parse_data_row_raw(exchange.results[-1].rows[0])
-    value = row[0]
-    return value.decode("utf-8") if value is not None else ""
+    return flow.single_value(exchange)

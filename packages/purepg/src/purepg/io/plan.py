@@ -25,6 +25,18 @@ def shuffle(items: list[Any]) -> None:
     random.shuffle(items)
 
 
+def tls_attempts(host: HostAddress, params: ConnectParams) -> list[str]:
+    """ "tls" / "plain" in the order ``sslmode`` tries them on one server (libpq's fallbacks)."""
+    sslmode = params.sslmode
+    if host.is_unix_socket or sslmode == "disable":
+        return ["plain"]
+    if sslmode == "allow":
+        return ["plain", "tls"]
+    if sslmode == "prefer":
+        return ["tls", "plain"]
+    return ["tls"]
+
+
 def host_attempts(params: ConnectParams) -> Iterator[tuple[HostAddress, str]]:
     """(server, required session kind) in the order libpq tries them.
 

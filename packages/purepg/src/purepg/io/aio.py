@@ -1,0 +1,404 @@
+"""asyncio transport: connects (hosts, TLS negotiation, timeouts) and drives the machine.
+
+The twin of ``purepg.io.blocking``: the protocol decisions are ``purepg.protocol.flow``'s and
+the machine's, host planning is ``purepg.io.plan``'s; this module only moves bytes with
+asyncio streams and turns socket failures into ``OperationalError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Callable
+
+from purepg.errors import Error, InterfaceError, OperationalError
+from purepg.io import plan
+from purepg.io.blocking import set_keepalives
+from purepg.protocol import flow, messages
+from purepg.protocol.machine import NEED_DATA, Exchange, Machine
+
+if TYPE_CHECKING:
+    from purepg.conninfo import ConnectParams, HostAddress
+
+RECV_SIZE = 256 * 1024
+STREAM_LIMIT = 1024 * 1024
+
+
+class AsyncTransport:
+    """One open connection: asyncio streams (maybe TLS) and the protocol machine they drive."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        machine: Machine,
+        host: HostAddress,
+        peer: Any = None,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.machine = machine
+        self.host = host
+        self.peer = peer
+        """The server's address (None for a Unix socket): where cancel requests go."""
+        self.socket_timeout: float | None = None
+        self._closed = False
+
+    async def _flush(self, drain: bool = False) -> None:
+        data = self.machine.data_to_send()
+        if data:
+            # Not drained by default: the server may answer a large batch while it is still
+            # being written, and asyncio reads meanwhile; COPY batches are drained.
+            self.writer.write(data)
+            if drain:
+                await self.writer.drain()
+
+    async def _read(self, timeout: float | None) -> None:
+        try:
+            if timeout is None:
+                data = await self.reader.read(RECV_SIZE)
+            else:
+                data = await asyncio.wait_for(self.reader.read(RECV_SIZE), timeout)
+        except asyncio.TimeoutError:
+            raise self._broken("timeout expired") from None
+        except OSError as exc:
+            raise self._broken(str(exc)) from None
+        self.machine.receive_data(data)
+
+    def _broken(self, why: str) -> OperationalError:
+        error = OperationalError(f"the connection to the server was lost: {why}")
+        self.machine.fail(error)
+        self._abort()
+        return error
+
+    async def run(
+        self,
+        copy_source: Iterable[bytes] | None = None,
+        copy_sink: Callable[[bytes], Any] | None = None,
+        pause: Callable[[], bool] | None = None,
+    ) -> list[Exchange]:
+        """Send what is queued and process responses until every request is answered (or a
+        pause: see ``purepg.io.blocking.Transport.run``)."""
+        machine = self.machine
+        run = flow.Run(machine, copy_source, copy_sink, pause)
+        try:
+            while True:
+                await self._flush()
+                action = run.advance()
+                if action is flow.READ:
+                    await self._flush()
+                    await self._read(self.socket_timeout)
+                elif action is flow.WRITE:
+                    await self._flush(drain=True)
+                else:
+                    break
+        except Error:
+            if machine.phase == "failed":
+                self._abort()
+            raise
+        except ConnectionError as exc:
+            raise self._broken(str(exc)) from None
+        except BaseException:  # cancelled mid-request: the stream is out of step for good
+            machine.fail(OperationalError("a request was interrupted; the connection is closed"))
+            self._abort()
+            raise
+        if run.copy_error is not None:
+            raise run.copy_error
+        return run.done
+
+    async def receive(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` seconds (None: forever) for bytes from the server and
+        process them (notifications, notices); False when nothing came in time."""
+        if self._closed:
+            raise InterfaceError("the connection is closed")
+        try:
+            data = await asyncio.wait_for(self.reader.read(RECV_SIZE), timeout)
+        except asyncio.TimeoutError:
+            return False
+        except OSError as exc:
+            raise self._broken(str(exc)) from None
+        self.machine.receive_data(data)
+        try:
+            while self.machine.next_event() is not NEED_DATA:
+                pass
+        except Error:
+            if self.machine.phase == "failed":
+                self._abort()
+            raise
+        return True
+
+    def _abort(self) -> None:
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+    async def close(self) -> None:
+        """Send Terminate (when still possible) and close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        sendable = self.machine.phase in ("ready", "busy")
+        self.machine.terminate()
+        with contextlib.suppress(Exception):
+            if sendable:
+                self.writer.write(self.machine.data_to_send())
+            self.writer.close()
+            await self.writer.wait_closed()
+
+    @property
+    def closed(self) -> bool:
+        """True once closed or broken."""
+        return self._closed
+
+    async def cancel(self, timeout: float | None = 10.0) -> None:
+        """Ask the server to cancel the running query (CancelRequest on a new connection)."""
+        if self.machine.backend_pid is None or self.machine.backend_key is None:
+            raise InterfaceError("the server sent no BackendKeyData: cannot cancel")
+        packet = messages.cancel_request(self.machine.backend_pid, self.machine.backend_key)
+        try:
+            if self.peer is None:
+                opening = asyncio.open_unix_connection(self.host.socket_path)
+            else:
+                opening = asyncio.open_connection(self.peer[0], self.peer[1])
+            reader, writer = await asyncio.wait_for(opening, timeout)
+            try:
+                writer.write(packet)
+                await writer.drain()
+                # the server closes the connection once it has read the request
+                await asyncio.wait_for(reader.read(1), timeout)
+            finally:
+                writer.close()
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise OperationalError(f"could not send the cancel request: {exc}") from None
+
+
+# --- connecting ------------------------------------------------------------------------------
+
+
+async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socket, Any]:
+    """A connected non-blocking socket and the address it reached (None: Unix socket)."""
+    loop = asyncio.get_running_loop()
+    timeout = params.connect_timeout
+    if host.is_unix_socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            await asyncio.wait_for(loop.sock_connect(sock, host.socket_path), timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            sock.close()
+            path = host.socket_path.replace("\0", "@")
+            why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
+            raise OperationalError(
+                f'connection to server on socket "{path}" failed: {why or exc}'
+            ) from None
+        return sock, None
+    target = host.hostaddr or host.host
+    try:
+        infos = await loop.getaddrinfo(target, host.port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OperationalError(
+            f'could not translate host name "{target}" to address: {exc}'
+        ) from None
+    if params.load_balance_hosts == "random":
+        plan.shuffle(infos)
+    failures = []
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            sock.close()
+            shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
+            why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
+            failures.append(
+                f"connection to server at {shown}, port {host.port} failed: {why or exc}"
+            )
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        set_keepalives(sock, params)
+        return sock, address
+    raise OperationalError("\n".join(failures) or f"no address for {target}")
+
+
+async def _ssl_request(sock: socket.socket, host: HostAddress, params: ConnectParams) -> bool:
+    """Send SSLRequest on the plain socket; True when the server agreed to TLS."""
+    loop = asyncio.get_running_loop()
+    await loop.sock_sendall(sock, messages.ssl_request())
+    # exactly one byte: anything after 'S' must be TLS
+    try:
+        answer = await asyncio.wait_for(loop.sock_recv(sock, 1), params.connect_timeout)
+    except asyncio.TimeoutError:
+        raise OperationalError(
+            f"connection to server {host.display} failed: timeout expired"
+        ) from None
+    if answer == b"N":
+        return False
+    if answer == b"E":
+        raise OperationalError(
+            f"server {host.display} answered the SSLRequest with an error: it does not support SSL"
+        )
+    if answer != b"S":
+        raise OperationalError(
+            f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
+        )
+    return True
+
+
+async def _open_streams(
+    sock: socket.socket, host: HostAddress, params: ConnectParams, context: ssl.SSLContext | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """asyncio streams over ``sock``, with the TLS handshake when ``context`` is given."""
+    if context is None:
+        return await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
+    from purepg import tls
+
+    server_hostname = tls.server_hostname(params, host) or ""  # "": no SNI, no name check
+    try:
+        return await asyncio.open_connection(
+            sock=sock,
+            ssl=context,
+            server_hostname=server_hostname,
+            ssl_handshake_timeout=params.connect_timeout,
+            limit=STREAM_LIMIT,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        raise OperationalError(
+            f"connection to server {host.display} failed: SSL error: certificate verify "
+            f"failed: {exc.verify_message or exc}"
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
+
+
+async def _start(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    peer: Any,
+    host: HostAddress,
+    *,
+    params: ConnectParams,
+    extra_options: str | None,
+) -> AsyncTransport:
+    """Authenticate and wait for the first ReadyForQuery."""
+    ssl_object = writer.get_extra_info("ssl_object")
+    certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    machine = flow.start_machine(params, host, extra_options, certificate, ssl_object is not None)
+    transport = AsyncTransport(reader, writer, machine, host, peer)
+    transport.socket_timeout = params.connect_timeout  # connecting includes the startup
+    try:
+        await transport.run()
+        fix = flow.interval_style_fix(params, machine)
+        if fix is not None:
+            machine.send_query(fix)
+            (exchange,) = await transport.run()
+            flow.raise_error(exchange)
+    except BaseException:
+        transport._abort()
+        raise
+    return transport
+
+
+async def _connect_host(
+    host: HostAddress,
+    params: ConnectParams,
+    ssl_context: ssl.SSLContext | None,
+    extra_options: str | None,
+) -> AsyncTransport:
+    """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
+    sslmode = params.sslmode
+    direct = params.sslnegotiation == "direct"
+    last_error: Error | None = None
+    for attempt in plan.tls_attempts(host, params):
+        sock, peer = await _open_socket(host, params)
+        try:
+            context = None
+            if attempt == "tls":
+                context = ssl_context if ssl_context is not None else _make_context(params)
+                if direct:
+                    context.set_alpn_protocols(["postgresql"])
+                elif not await _ssl_request(sock, host, params):
+                    if sslmode not in ("allow", "prefer"):
+                        raise OperationalError(
+                            f"connection to server {host.display} failed: server does not "
+                            "support SSL, but SSL was required"
+                        )
+                    context = None  # 'N': carry on in plain text on the same socket
+            reader, writer = await _open_streams(sock, host, params, context)
+            return await _start(
+                reader, writer, peer, host, params=params, extra_options=extra_options
+            )
+        except (OSError, Error) as exc:
+            sock.close()
+            error = exc if isinstance(exc, Error) else _socket_error(host, exc)
+            if isinstance(error, plan.FINAL_ERRORS):
+                raise error from None
+            last_error = error
+    assert last_error is not None
+    raise last_error
+
+
+def _socket_error(host: HostAddress, exc: BaseException) -> OperationalError:
+    return OperationalError(f"connection to server {host.display} failed: {exc}")
+
+
+def _make_context(params: ConnectParams) -> ssl.SSLContext:
+    from purepg import tls
+
+    context = tls.make_ssl_context(params)
+    if context is None:
+        raise InterfaceError(f"no SSL context for sslmode={params.sslmode}")
+    return context
+
+
+async def _session_facts(transport: AsyncTransport) -> dict[str, bool]:
+    """``plan.session_facts``, its queries (older servers) run asynchronously."""
+    answers: dict[str, str] = {}
+    while True:
+        try:
+            return plan.session_facts(transport.machine.parameters, answers.__getitem__)
+        except KeyError as missing:
+            sql = str(missing.args[0])
+            transport.machine.send_query(sql)
+            (exchange,) = await transport.run()
+            answers[sql] = flow.single_value(exchange)
+
+
+async def connect(
+    params: ConnectParams,
+    ssl_context: ssl.SSLContext | None = None,
+    extra_options: str | None = None,
+    *,
+    socket_timeout: float | None = None,
+) -> AsyncTransport:
+    """Connect to the first suitable server of ``params.hosts`` (libpq's rules)."""
+    failures: list[Error] = []
+    for host, wanted in plan.host_attempts(params):
+        try:
+            transport = await _connect_host(host, params, ssl_context, extra_options)
+        except asyncio.TimeoutError:
+            failures.append(
+                OperationalError(f"connection to server {host.display} failed: timeout expired")
+            )
+            continue
+        except Error as exc:
+            failures.append(exc)
+            continue
+        transport.socket_timeout = socket_timeout
+        if wanted == "any":
+            return transport
+        try:
+            facts = await _session_facts(transport)
+        except Error as exc:
+            await transport.close()
+            failures.append(exc)
+            continue
+        refusal = plan.check_session(wanted, facts, host)
+        if refusal is None:
+            return transport
+        await transport.close()
+        failures.append(refusal)
+    raise plan.combined_error(failures)

@@ -1,0 +1,250 @@
+"""Transport-neutral flows: what to send for a request, and the loop that drives the machine
+until the request is answered. The blocking and asyncio transports both run this loop; they
+only move the bytes it asks for (h11 style: the core decides, the transport does I/O).
+
+A transport drives a ``Run`` like this::
+
+    run = Run(machine, copy_source, copy_sink, pause)
+    while True:
+        write(machine.data_to_send())
+        action = run.advance()
+        if action is READ:
+            write(machine.data_to_send())
+            machine.receive_data(read())
+        elif action is not WRITE:
+            break                       # DONE or PAUSED: run.done holds the answered requests
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable
+
+from purepg.protocol import messages
+from purepg.protocol.auth import Authenticator
+from purepg.protocol.machine import (
+    NEED_DATA,
+    CopyInRequested,
+    CopyOutData,
+    Exchange,
+    Machine,
+    ParamSet,
+    ReadyForQuery,
+    Suspended,
+)
+
+if TYPE_CHECKING:
+    from purepg.conninfo import ConnectParams, HostAddress
+    from purepg.errors import Error
+
+READ = "read"
+"""The machine needs bytes from the server (flush what is queued first)."""
+WRITE = "write"
+"""A large batch of COPY FROM STDIN data is queued: flush it, then advance again."""
+DONE = "done"
+"""Every queued request is answered."""
+PAUSED = "paused"
+"""A streaming batch is ready or the COPY TO STDOUT consumer asked to pause."""
+
+COPY_BATCH = 256 * 1024
+"""COPY FROM STDIN data queued before the transport is asked to write it."""
+
+
+class Run:
+    """One drive of the machine until its queued requests are answered (or a pause).
+
+    ``copy_source`` supplies COPY FROM STDIN data, ``copy_sink`` receives COPY TO STDOUT
+    data; without them a COPY is refused (CopyFail) or its data dropped. ``pause()`` true
+    after a COPY TO STDOUT chunk returns PAUSED. A failing source or sink is kept in
+    ``copy_error`` (the COPY is aborted or drained first) for the caller to raise.
+    """
+
+    __slots__ = ("_chunks", "copy_error", "copy_sink", "copy_source", "done", "machine", "pause")
+
+    def __init__(
+        self,
+        machine: Machine,
+        copy_source: Iterable[bytes] | None = None,
+        copy_sink: Callable[[bytes], Any] | None = None,
+        pause: Callable[[], bool] | None = None,
+    ) -> None:
+        self.machine = machine
+        self.copy_source = copy_source
+        self.copy_sink = copy_sink
+        self.pause = pause
+        self.done: list[Exchange] = []
+        self.copy_error: BaseException | None = None
+        self._chunks: Iterator[bytes] | None = None
+
+    def advance(self) -> str:
+        """Process events until the transport must act: READ, WRITE, DONE or PAUSED."""
+        machine = self.machine
+        if self._chunks is not None and self._feed_copy():
+            return WRITE
+        while True:
+            event = machine.next_event()
+            if event is NEED_DATA:
+                return READ
+            if isinstance(event, ReadyForQuery):
+                if event.exchange is not None:
+                    self.done.append(event.exchange)
+                if machine.phase != "busy":
+                    return DONE
+            elif isinstance(event, Suspended):
+                return PAUSED
+            elif isinstance(event, CopyOutData):
+                if self.copy_sink is not None and self.copy_error is None:
+                    try:
+                        self.copy_sink(event.data)
+                    except Exception as exc:  # the caller's file: drain, then report it
+                        self.copy_error = exc
+                if self.pause is not None and self.copy_error is None and self.pause():
+                    return PAUSED
+            elif isinstance(event, CopyInRequested):
+                if self.copy_source is None:
+                    machine.send_copy_fail("COPY FROM STDIN needs data: use cursor.copy_expert()")
+                    continue
+                self._chunks = iter(self.copy_source)
+                if self._feed_copy():
+                    return WRITE
+
+    def _feed_copy(self) -> bool:
+        """Queue COPY data; True when a batch waits to be written, False once all is sent."""
+        machine = self.machine
+        chunks = self._chunks
+        assert chunks is not None
+        pending = 0
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except Exception as exc:  # the caller's data failed: abort the COPY, report it after
+                self._chunks = None
+                machine.send_copy_fail(f"error reading the COPY data: {exc}")
+                self.copy_error = exc
+                return False
+            if chunk is None:
+                break
+            if chunk:
+                machine.send_copy_data(chunk)
+                pending += len(chunk)
+                if pending >= COPY_BATCH:
+                    return True
+        self._chunks = None
+        machine.send_copy_done()
+        return False
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+
+def send_request(
+    machine: Machine,
+    sql: str,
+    param_sets: Sequence[ParamSet] | None,
+    begin: str | None,
+    *,
+    describe: bool = True,
+    statement: bytes = b"",
+    described: bool = False,
+    result_formats: Sequence[int] = (),
+    close_statements: Sequence[bytes] = (),
+) -> None:
+    """Queue one request: ``begin`` (a BEGIN statement, or None) first in the same write, then
+    a simple query (``param_sets`` None) or an extended-protocol batch. ``statement`` names
+    a prepared statement, parsed and described unless ``described``."""
+    if begin is not None:
+        machine.send_query(begin)
+    if param_sets is None:
+        machine.send_query(sql)
+    elif not statement:
+        machine.send_extended(sql, param_sets, describe=describe, close_statements=close_statements)
+    else:
+        machine.send_extended(
+            sql,
+            param_sets,
+            statement=statement,
+            parse=not described,
+            describe=not described,
+            result_formats=result_formats,
+            close_statements=close_statements,
+        )
+
+
+def request_result(done: list[Exchange], begin: bool) -> Exchange:
+    """The answered request of ``send_request``; raises the server's error (the BEGIN's
+    first)."""
+    if begin and done[0].error is not None:
+        raise done[0].error
+    exchange = done[-1]
+    if exchange.error is not None:
+        raise exchange.error
+    return exchange
+
+
+def raise_error(exchange: Exchange) -> Exchange:
+    """``exchange`` unless the server answered it with an error, which is raised."""
+    error: Error | None = exchange.error
+    if error is not None:
+        raise error
+    return exchange
+
+
+# -- startup ----------------------------------------------------------------------------------
+
+
+def startup_parameters(params: ConnectParams, extra_options: str | None) -> dict[str, str]:
+    """The StartupMessage parameters: user, database, and the session settings purepg needs."""
+    startup = {"user": params.user, "database": params.dbname}
+    application_name = params.application_name or params.fallback_application_name
+    if application_name:
+        startup["application_name"] = application_name
+    options = " ".join(item for item in (params.options, extra_options) if item)
+    if options:
+        startup["options"] = options
+    if params.replication:
+        startup["replication"] = params.replication
+    startup["client_encoding"] = params.client_encoding or "UTF8"
+    startup["DateStyle"] = "ISO"
+    # IntervalStyle is not sent: PgBouncer refuses startup parameters it does not track
+    # ("unsupported startup parameter"); `interval_style_fix` sets it when needed.
+    return startup
+
+
+def start_machine(
+    params: ConnectParams,
+    host: HostAddress,
+    extra_options: str | None,
+    server_certificate: bytes | None,
+    tls: bool,
+) -> Machine:
+    """A machine with the StartupMessage queued and the authenticator ``params`` ask for."""
+    authenticator = Authenticator(
+        params.user,
+        params.password_for(host),
+        require_auth=params.require_auth,
+        channel_binding=params.channel_binding,
+        tls=tls,
+        server_certificate=server_certificate,
+    )
+    machine = Machine()
+    machine.start(startup_parameters(params, extra_options), authenticator)
+    return machine
+
+
+def interval_style_fix(params: ConnectParams, machine: Machine) -> str | None:
+    """``SET IntervalStyle = postgres`` (the style the codecs read) when the server reported
+    another one (ALTER ROLE/DATABASE ... SET IntervalStyle), else None: an extra round trip
+    only then. A server (or pooler) that reports none is assumed to use ``postgres``."""
+    if params.replication:
+        return None
+    if machine.parameters.get("IntervalStyle", "postgres") == "postgres":
+        return None
+    return "SET IntervalStyle = postgres"
+
+
+def single_value(exchange: Exchange) -> str:
+    """The text of the single value of a one-row query (SHOW, pg_is_in_recovery)."""
+    raise_error(exchange)
+    row = messages.parse_data_row_raw(exchange.results[-1].rows[0])
+    value = row[0]
+    return value.decode("utf-8") if value is not None else ""
