@@ -198,6 +198,19 @@ class AsyncConnection:
             oid, array_oid = decode_data_row(payload, [int, int])
             registry.register_hstore(oid, array_oid)
 
+    async def register_composite(self, name: str, *, python_type: type | None = None) -> type:
+        """Decode the composite type ``name`` and arrays of it to ``python_type`` (default: a
+        new namedtuple) and encode ``python_type`` as it, on this connection only (as
+        ``Connection.register_composite``). Returns the class."""
+        from purepg.codecs import composite
+
+        exchange = await self.execute_simple(composite.lookup_query(name))
+        rows = [
+            decode_data_row(payload, composite.LOOKUP_DECODERS)
+            for payload in exchange.results[-1].rows
+        ]
+        return composite.register_from_rows(self.registry, name, rows, python_type)
+
     def _collect_messages(self) -> None:
         machine = self._machine
         if machine.notices:

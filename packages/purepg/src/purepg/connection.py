@@ -747,6 +747,19 @@ class Connection:
         for oid, array_oid in self._decode_rows(exchange, [int, int]):
             registry.register_hstore(oid, array_oid)
 
+    def register_composite(self, name: str, *, python_type: type | None = None) -> type:
+        """Decode the composite type ``name`` (schema-qualified or found through search_path)
+        and arrays of it to ``python_type`` (default: a new namedtuple of its attributes), and
+        encode ``python_type`` values as that type; on this connection only. Returns the class.
+
+        The type is looked up once, now (inside the current transaction, if one is open).
+        """
+        from purepg.codecs import composite
+
+        exchange = self.execute_simple(composite.lookup_query(name))
+        rows = self._decode_rows(exchange, composite.LOOKUP_DECODERS)
+        return composite.register_from_rows(self.registry, name, rows, python_type)
+
     def _decode_rows(
         self, exchange: Exchange, decoders: Sequence[Callable[[bytes], Any]]
     ) -> list[tuple[Any, ...]]:

@@ -16,8 +16,10 @@ one callable per ``(oid, format)``. The connection asks for the decoder of each 
 result and calls it per row; the decoders are small functions or C builtins (``int``,
 ``float``, ``bytes.decode``) with no per-call table lookups.
 
-*Composite types.* Arrays, ranges and multiranges are built from their element's decoder when
-first asked for, so a custom element codec also applies inside arrays of it.
+*Container types.* Arrays, ranges and multiranges are built from their element's decoder when
+first asked for, so a custom element codec also applies inside arrays of it. Composite types
+(registered by name per connection, see `purepg.codecs.composite`) are built the same way
+from their fields' decoders, and their Python class encodes with the fields' encoders.
 
 *Per connection.* ``default_registry`` holds the built-in codecs and global registrations.
 A connection works on ``default_registry.copy()``: per-connection registrations (hstore's OID,
@@ -35,7 +37,7 @@ sent that way, so ``%s::date`` or comparing with an enum column works); payload 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Optional, Union
 
 from purepg.codecs import oids
@@ -57,7 +59,8 @@ class TypeCodec(NamedTuple):
 
     ``kind`` is ``"scalar"`` (``text`` / ``binary`` are the decoders), ``"array"`` /
     ``"range"`` (``element`` is the element OID), ``"multirange"`` (``element`` is the range
-    OID) or ``"json"`` (decoded with the registry's ``json_loads``).
+    OID), ``"json"`` (decoded with the registry's ``json_loads``) or ``"composite"``
+    (``fields`` are the attributes' names and type OIDs, ``factory`` builds the value).
     """
 
     name: str
@@ -67,6 +70,8 @@ class TypeCodec(NamedTuple):
     kind: str = "scalar"
     element: int = 0
     delimiter: str = ","
+    fields: tuple[tuple[str, int], ...] = ()
+    factory: Callable[..., Any] | None = None
 
 
 def _scalar(name: str, text: CodecRef, binary: CodecRef = None, prefer: bool = False) -> TypeCodec:
@@ -231,6 +236,7 @@ class Registry:
         self._encoder_refs: dict[str, str] = dict(_BUILTIN_ENCODERS)
         self._encoder_factories: dict[str, str] = dict(_BUILTIN_ENCODER_FACTORIES)
         self._custom_encoders: dict[type, Encoder] = {}
+        self._composite_classes: dict[type, int] = {}
         self._encoders: dict[type, Encoder] = {}
         self._decoders: dict[tuple[int, int], Decoder] = {}
         self.json_loads: Callable[[str | bytes], Any] | None = None
@@ -255,6 +261,10 @@ class Registry:
             if custom is not None:
                 encoder = custom
                 break
+            composite = self._composite_classes.get(base)
+            if composite is not None:
+                encoder = self._composite_encoder(composite)
+                break
             name = _qualified_name(base)
             ref = self._encoder_refs.get(name)
             if ref is not None:
@@ -268,6 +278,11 @@ class Registry:
             raise ProgrammingError(f"cannot adapt parameter of type {_qualified_name(cls)!r}")
         self._encoders[cls] = encoder
         return encoder
+
+    def _composite_encoder(self, oid: int) -> Encoder:
+        codec = self._types[oid]
+        make: Callable[..., Encoder] = _resolve("composite:make_encoder")
+        return make(self, oid, [name for name, _ in codec.fields], codec.name)
 
     def array_oid(self, element_oid: int) -> int:
         """The array type of a type OID; 0 when unknown (let the server infer)."""
@@ -294,7 +309,7 @@ class Registry:
             return self.result_format(codec.element)
         if codec.kind == "multirange":
             return self.result_format(codec.element)
-        if codec.kind == "json":
+        if codec.kind in ("json", "composite"):
             return TEXT
         return BINARY if codec.prefer_binary and codec.binary is not None else TEXT
 
@@ -316,6 +331,8 @@ class Registry:
         if codec.kind == "json":
             make_json: Callable[..., Decoder] = _resolve("json:make_json_decoder")
             return make_json(self.json_loads, jsonb=oid == oids.JSONB, fmt=fmt)
+        if codec.kind == "composite":
+            return self._composite_decoder(codec, fmt)
         element = self.decoder(codec.element, fmt)
         if codec.kind == "array":
             if fmt == TEXT:
@@ -338,6 +355,12 @@ class Registry:
             make_multirange = _resolve("range:make_multirange_binary_decoder")
             return make_multirange(element)
         raise ProgrammingError(f"type OID {oid} has an unknown codec kind {codec.kind!r}")
+
+    def _composite_decoder(self, codec: TypeCodec, fmt: int) -> Decoder:
+        name = "make_text_decoder" if fmt == TEXT else "make_binary_decoder"
+        make: Callable[..., Decoder] = _resolve(f"composite:{name}")
+        field_decoders = [self.decoder(field_oid, fmt) for _, field_oid in codec.fields]
+        return make(codec.factory or tuple, field_decoders, codec.name)
 
     # -- registration
 
@@ -401,6 +424,36 @@ class Registry:
             self.register_array(array_oid, range_oid)
         self._decoders.clear()
 
+    def register_composite(
+        self,
+        oid: int,
+        python_type: type,
+        field_oids: Sequence[int],
+        field_names: Sequence[str],
+        *,
+        array_oid: int | None = None,
+        name: str = "",
+    ) -> None:
+        """A composite type: values (and arrays of them) decode to ``python_type(*fields)``,
+        each field decoded as its type ``field_oids[i]``; ``python_type`` values (tuples, or
+        objects with attributes ``field_names``) encode to ``oid``.
+
+        Usually called by ``conn.register_composite(name)``, which looks the type up.
+        """
+        if len(field_oids) != len(field_names):
+            raise ProgrammingError("register_composite() needs one name per field type OID")
+        self._types[oid] = TypeCodec(
+            name or f"composite {oid}",
+            kind="composite",
+            fields=tuple(zip(field_names, field_oids)),
+            factory=python_type,
+        )
+        self._composite_classes[python_type] = oid
+        self._encoders.clear()
+        if array_oid is not None:
+            self.register_array(array_oid, oid)
+        self._decoders.clear()
+
     def register_enum(self, oid: int, array_oid: int | None = None, name: str = "") -> None:
         """An enum type: values (and arrays of them, e.g. ``'{a,b}'``) decode to str."""
         self.register(oid, text_decoder=_STR, binary_decoder=_STR, name=name or f"enum {oid}")
@@ -436,6 +489,7 @@ class Registry:
         clone._encoder_refs = dict(self._encoder_refs)
         clone._encoder_factories = dict(self._encoder_factories)
         clone._custom_encoders = dict(self._custom_encoders)
+        clone._composite_classes = dict(self._composite_classes)
         clone._encoders = {}
         clone._decoders = {}
         clone.json_loads = self.json_loads
