@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import psycopg2.extensions
 import pytest
 from pgfacade.settings import Settings, is_local_host, with_tls_default
@@ -92,3 +95,14 @@ def test_socket_timeout_is_part_of_the_reuse_key() -> None:
     short = Settings.from_arguments(None, {}, socket_timeout=1)
     long = Settings.from_arguments(None, {}, socket_timeout=60)
     assert short.cache_key() != long.cache_key()
+
+
+def test_settings_are_immutable_values_that_survive_copy_and_pickle() -> None:
+    settings = Settings.from_arguments("host=db", {"password": "pw", "port": 5433})
+    same = Settings.from_arguments("host=db", {"port": "5433", "password": "pw"})
+    assert settings == same
+    assert hash(settings) == hash(same)
+    assert copy.deepcopy(settings) == settings
+    assert pickle.loads(pickle.dumps(settings)) == settings
+    with pytest.raises(AttributeError):
+        settings.dsn = "host=elsewhere"

@@ -8,20 +8,12 @@ hierarchy whichever backend runs, with every SQLSTATE subclass
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from .connecting import current_selection
-from .lambda_runtime import (
-    DEFAULT_DEADLINE_MARGIN_MS,
-    DEFAULT_IDLE_CHECK_AFTER,
-    LambdaContext,
-    reusable_connection,
-)
-from .selection import DriverNotAvailableError
-from .settings import Settings
-
+# Only this module is imported by ``import pgfacade`` (not even ``typing``): settings, backends,
+# errors and the Lambda runtime are imported by the functions that need them.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from purepg.errors import (
         DatabaseError,
         DataError,
@@ -35,11 +27,19 @@ if TYPE_CHECKING:
         Warning,
     )
 
+    from .lambda_runtime import LambdaContext
+    from .selection import DriverNotAvailableError
+    from .settings import Settings
+
 __version__ = "0.1.0"
 
 apilevel = "2.0"
 threadsafety = 1
 paramstyle = "pyformat"
+
+# Defaults of `lambda_connection` (`pgfacade.lambda_runtime` uses these).
+DEFAULT_IDLE_CHECK_AFTER = 30.0
+DEFAULT_DEADLINE_MARGIN_MS = 500
 
 _ERROR_NAMES = frozenset(
     {
@@ -102,6 +102,8 @@ def connect(
     read timeout) it becomes ``tcp_user_timeout`` and TCP keepalives, which detect a dead peer
     or network but not a server that is alive and silent.
     """
+    from .settings import Settings
+
     settings = Settings.from_arguments(
         dsn,
         params,
@@ -113,6 +115,8 @@ def connect(
         socket_timeout=socket_timeout,
     )
     if reuse:
+        from .lambda_runtime import reusable_connection
+
         return reusable_connection(settings)
     from .connecting import open_connection
 
@@ -143,6 +147,9 @@ def lambda_connection(
     invocation's deadline (``statement_timeout`` and/or a cancel timer). ``socket_timeout``
     as for `connect`.
     """
+    from .lambda_runtime import reusable_connection
+    from .settings import Settings
+
     settings = Settings.from_arguments(
         dsn,
         params,
@@ -166,7 +173,7 @@ def lambda_connection(
 def driver_info(driver: str | None = None) -> dict[str, Any]:
     """Which backend ``connect()`` uses and why, its version, libpq/OpenSSL versions and
     module path for psycopg2, and which drivers failed to import."""
-    from .connecting import backend_module
+    from .connecting import backend_module, current_selection
 
     selection = current_selection(driver)
     info: dict[str, Any] = {"driver": selection.name, "reason": selection.reason}
@@ -176,12 +183,25 @@ def driver_info(driver: str | None = None) -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    """The exception classes and DB-API constructors, imported from purepg on first use."""
+    """The exception classes, DB-API constructors, `Settings` and `DriverNotAvailableError`,
+    imported on first use."""
     if name in _ERROR_NAMES or name == "errors":
-        module = importlib.import_module("pgfacade.errors")
-        return module if name == "errors" else getattr(module, name)
+        from importlib import import_module  # not `from . import`: that would recurse here
+
+        errors = import_module("pgfacade.errors")
+        return errors if name == "errors" else getattr(errors, name)
     if name in _DBAPI_NAMES:
-        return getattr(importlib.import_module("purepg"), name)
+        import purepg
+
+        return getattr(purepg, name)
+    if name == "Settings":
+        from .settings import Settings
+
+        return Settings
+    if name == "DriverNotAvailableError":
+        from .selection import DriverNotAvailableError
+
+        return DriverNotAvailableError
     raise AttributeError(f"module 'pgfacade' has no attribute {name!r}")
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import functools
 import importlib
-import logging
 import os
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
 
-from . import aws
+from .logs import DEBUG, INFO, log
 from .selection import ENV_VARIABLE, Selection, select_driver
 from .settings import Settings, with_tls_default
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, kept import-light
+    from types import ModuleType
+    from typing import Any
+
     from purepg import errors
 
-log = logging.getLogger("pgfacade")
 AUTHENTICATION_SQLSTATES = frozenset({"28P01", "28000"})
 
 
@@ -50,9 +50,13 @@ def open_connection(settings: Settings) -> Any:
     refreshable = bool(settings.secret_id or settings.iam_auth)
     for attempt in (1, 2):
         params = settings.connect_params(backend.parse_dsn)
-        params = aws.apply_credentials(settings, params, refresh=attempt == 2)
+        if refreshable:
+            from . import aws
+
+            params = aws.apply_credentials(settings, params, refresh=attempt == 2)
         params = with_tls_default(params)
-        log.debug(
+        log(
+            DEBUG,
             "connecting with %s to host=%s dbname=%s user=%s sslmode=%s",
             selection.name,
             params.get("host"),
@@ -67,5 +71,5 @@ def open_connection(settings: Settings) -> Any:
         except errors.OperationalError as exc:
             if attempt == 2 or not refreshable or not is_authentication_failure(exc):
                 raise
-            log.info("credentials rejected (SQLSTATE %s); fetching them again", exc.sqlstate)
+            log(INFO, "credentials rejected (SQLSTATE %s); fetching them again", exc.sqlstate)
     raise AssertionError("unreachable")

@@ -12,19 +12,15 @@ and a timer thread cancels a statement still running at the deadline.
 
 from __future__ import annotations
 
-import logging
 import select
 import threading
 import time
 from typing import Any, Protocol
 
+from . import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_IDLE_CHECK_AFTER
 from .connecting import backend_module, current_selection, open_connection
+from .logs import DEBUG, INFO, WARNING, log
 from .settings import Settings
-
-log = logging.getLogger("pgfacade")
-
-DEFAULT_IDLE_CHECK_AFTER = 30.0
-DEFAULT_DEADLINE_MARGIN_MS = 500
 
 
 class LambdaContext(Protocol):
@@ -100,7 +96,7 @@ def _ready_connection(entry: _Entry, idle_check_after: float) -> Any:
             if _check(entry, connection, idle_check_after):
                 return connection
         except Exception as exc:  # any failure means: replace it
-            log.info("cached connection is unusable (%s); reconnecting", type(exc).__name__)
+            log(INFO, "cached connection is unusable (%s); reconnecting", type(exc).__name__)
         _close_quietly(connection)
     entry.connection = None
     entry.statement_timeout_ms = None
@@ -115,7 +111,7 @@ def _check(entry: _Entry, connection: Any, idle_check_after: float) -> bool:
     if status == "active":
         return False
     if status in ("intrans", "inerror"):
-        log.info("rolling back a transaction left open by a previous invocation")
+        log(INFO, "rolling back a transaction left open by a previous invocation")
         if connection.autocommit:
             _execute_autocommit(connection, "ROLLBACK")
         else:
@@ -183,11 +179,11 @@ def _cancel_at_deadline(entry: _Entry, generation: int) -> None:
     with entry.lock:
         if entry.generation != generation or entry.connection is None:
             return
-        log.warning("invocation deadline reached: cancelling the running statement")
+        log(WARNING, "invocation deadline reached: cancelling the running statement")
         try:
             entry.connection.cancel()
         except Exception as exc:
-            log.info("cancel at deadline failed: %s", type(exc).__name__)
+            log(INFO, "cancel at deadline failed: %s", type(exc).__name__)
 
 
 def _close_quietly(connection: Any) -> None:
@@ -196,4 +192,4 @@ def _close_quietly(connection: Any) -> None:
     try:
         connection.close()
     except Exception as exc:
-        log.debug("closing a dead connection failed: %s", type(exc).__name__)
+        log(DEBUG, "closing a dead connection failed: %s", type(exc).__name__)

@@ -25,13 +25,14 @@ def contains_secret(text: str, secrets: Iterable[str]) -> bool:
     return redact(text, secrets) != text
 
 
-_DSN_PASSWORD = (re.compile(r"password\s*=\s*(.*)", re.DOTALL), re.compile(r"://[^:/@]*:([^@]*)@"))
+# The password of a conninfo string, of a URI (compiled by `re` on first use, not at import).
+_DSN_PASSWORD = (r"(?s)password\s*=\s*(.*)", r"://[^:/@]*:([^@]*)@")
 
 
 def dsn_secrets(dsn: str) -> list[str]:
     """What follows ``password=`` (or the URI's password) in a DSN: masked in parse errors."""
     for pattern in _DSN_PASSWORD:
-        match = pattern.search(dsn)
+        match = re.search(pattern, dsn)
         if match:
             return [match.group(1)]
     return []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
-from types import ModuleType
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, kept import-light
+    from types import ModuleType
 
 DRIVERS = ("psycopg2", "purepg")
 ENV_VARIABLE = "PGFACADE_DRIVER"
@@ -15,14 +17,25 @@ class DriverNotAvailableError(ImportError):
     """A driver forced by ``driver=`` or ``PGFACADE_DRIVER`` cannot be imported."""
 
 
-@dataclass(frozen=True)
 class Selection:
     """The chosen driver: its name, the reason, its module, and what failed to import before."""
 
-    name: str
-    reason: str
-    module: ModuleType
-    import_errors: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("import_errors", "module", "name", "reason")
+
+    def __init__(
+        self,
+        name: str,
+        reason: str,
+        module: ModuleType,
+        import_errors: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.reason = reason
+        self.module = module
+        self.import_errors: dict[str, str] = {} if import_errors is None else import_errors
+
+    def __repr__(self) -> str:
+        return f"Selection(name={self.name!r}, reason={self.reason!r})"
 
 
 def _normalise(name: str, origin: str) -> str:

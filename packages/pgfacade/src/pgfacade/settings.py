@@ -8,30 +8,88 @@ driver's own parser (libpq's for psycopg2, ``purepg.conninfo`` for purepg), neve
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from .redaction import MASK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, kept import-light
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 SECRET_KEYS = frozenset({"password", "sslpassword"})
 LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 DATABASE_URL = "DATABASE_URL"
 
 
-@dataclass(frozen=True, repr=False)
 class Settings:
-    """What the caller asked for: the DSN, libpq keywords and the facade's own options."""
+    """What the caller asked for: the DSN, libpq keywords and the facade's own options.
 
-    dsn: str | None = None
-    params: tuple[tuple[str, str], ...] = ()
-    driver: str | None = None
-    pooler_safe: bool = False
-    secret_id: str | None = None
-    iam_auth: bool = False
-    region: str | None = None
-    socket_timeout: float | None = None
-    """Seconds a connected client waits for the server (None: forever); see `connect`."""
+    Immutable, compared and hashed by value. ``socket_timeout``: seconds a connected client
+    waits for the server (None: forever); see `connect`. (A plain class, not a dataclass:
+    ``dataclasses`` costs milliseconds of import on a Lambda cold start.)
+    """
+
+    __slots__ = (
+        "driver",
+        "dsn",
+        "iam_auth",
+        "params",
+        "pooler_safe",
+        "region",
+        "secret_id",
+        "socket_timeout",
+    )
+    dsn: str | None
+    params: tuple[tuple[str, str], ...]
+    driver: str | None
+    pooler_safe: bool
+    secret_id: str | None
+    iam_auth: bool
+    region: str | None
+    socket_timeout: float | None
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        params: tuple[tuple[str, str], ...] = (),
+        driver: str | None = None,
+        pooler_safe: bool = False,
+        secret_id: str | None = None,
+        iam_auth: bool = False,
+        region: str | None = None,
+        socket_timeout: float | None = None,
+    ) -> None:
+        fields = {
+            "dsn": dsn,
+            "params": params,
+            "driver": driver,
+            "pooler_safe": pooler_safe,
+            "secret_id": secret_id,
+            "iam_auth": iam_auth,
+            "region": region,
+            "socket_timeout": socket_timeout,
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Settings is immutable: cannot set {name!r}")
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._fields().values()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied and pickled by value (``__setattr__`` refuses the default way)."""
+        return (_settings_from, (self._fields(),))
 
     @classmethod
     def from_arguments(
@@ -62,13 +120,13 @@ class Settings:
             raise ValueError("use either secret_id= or iam_auth=True, not both")
         return cls(
             dsn,
-            tuple(sorted(keywords.items())),
-            driver,
-            pooler_safe,
-            secret_id,
-            iam_auth,
-            region,
-            _seconds(socket_timeout),
+            params=tuple(sorted(keywords.items())),
+            driver=driver,
+            pooler_safe=pooler_safe,
+            secret_id=secret_id,
+            iam_auth=iam_auth,
+            region=region,
+            socket_timeout=_seconds(socket_timeout),
         )
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -102,6 +160,11 @@ class Settings:
             f"iam_auth={self.iam_auth}, region={self.region!r}, "
             f"socket_timeout={self.socket_timeout!r})"
         )
+
+
+def _settings_from(fields: dict[str, Any]) -> Settings:
+    """`Settings` from its fields (unpickling, copying)."""
+    return Settings(**fields)
 
 
 def _seconds(value: float | str | None) -> float | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg2
@@ -237,18 +236,20 @@ def details() -> dict[str, Any]:
     }
 
 
-_OPENSSL_TEXT = re.compile(rb"OpenSSL \d+\.\d+\.\d+[a-z]?(?:-[\w.]+)? +\d{1,2} [A-Z][a-z]{2} \d{4}")
+_OPENSSL_TEXT = rb"OpenSSL \d+\.\d+\.\d+[a-z]?(?:-[\w.]+)? +\d{1,2} [A-Z][a-z]{2} \d{4}"
 
 
 def _openssl_version() -> str | None:
     """The OpenSSL version text built into _psycopg (static build) or its bundled libcrypto."""
+    from pathlib import Path  # only here: not on the connect path
+
     package = Path(psycopg2.__file__).parent
     candidates = sorted(package.glob("_psycopg*"))
     for libs in (package.parent / "psycopg2_binary.libs", package.parent / "psycopg2.libs"):
         candidates += sorted(libs.glob("libcrypto*"))
     for path in candidates:
         try:
-            found = _OPENSSL_TEXT.search(path.read_bytes())
+            found = re.search(_OPENSSL_TEXT, path.read_bytes())
         except OSError:
             continue
         if found:

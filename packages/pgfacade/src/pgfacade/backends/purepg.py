@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import purepg
@@ -24,6 +23,8 @@ def connect(
     if socket_timeout is not None:
         extra["socket_timeout"] = socket_timeout
     if pooler_safe:
+        import inspect  # only here: a slow import, not needed on the common path
+
         accepted = inspect.signature(purepg.connect).parameters
         for keyword in _STATEMENT_CACHE_KEYWORDS:
             if keyword in accepted:
