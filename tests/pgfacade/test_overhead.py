@@ -86,7 +86,7 @@ def test_a_uuid_value_is_a_complete_uuid(connect: Any) -> None:
 
 
 def test_hstore_is_looked_up_once_per_database_in_a_process(
-    pg_cluster: Any, admin: Any, params: dict[str, str]
+    pg_cluster: Any, admin: Any, params: dict[str, Any]
 ) -> None:
     with admin.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS pgfacade_hstore_later")

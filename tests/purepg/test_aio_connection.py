@@ -56,6 +56,7 @@ def test_execute_binds_parameters_and_fetches_rows(params):
         )
         first = await cur.fetchone()
         rest = await cur.fetchall()
+        assert cur.description is not None
         description = [column.name for column in cur.description]
         await conn.close()
         return first, rest, description, cur.rowcount

@@ -115,6 +115,7 @@ def test_list_of_the_class_encodes_as_the_array_type():
     registry, pair = registry_with_pair()
     oid, fmt, payload = registry.encode([pair(1, "x")])
     assert (oid, fmt) == (90002, 0)
+    assert payload is not None
     assert registry.decoder(90002, 0)(payload) == [pair(1, "x")]
 
 

@@ -301,7 +301,7 @@ def test_a_socket_timeout_lets_quicker_queries_run(params):
 
 def test_intervalstyle_is_not_in_the_startup_packet():
     from purepg.conninfo import resolve
-    from purepg.io.blocking import startup_parameters
+    from purepg.protocol.flow import startup_parameters
 
     startup = startup_parameters(resolve(None, {"host": "h", "user": "u"}, environ={}), None)
     assert "IntervalStyle" not in startup

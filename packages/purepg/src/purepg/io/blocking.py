@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.protocol import flow, messages
-from purepg.protocol.flow import startup_parameters  # noqa: F401 - its former home
 from purepg.protocol.machine import NEED_DATA, Exchange, Machine
 
 if TYPE_CHECKING:
