@@ -21,7 +21,6 @@ from typing import IO, TYPE_CHECKING, Any, Callable
 
 from purepg import errors
 from purepg.connection import (
-    MAX_NOTICES,
     _isolation_level,
     _socket_timeout,
     begin_statement,
@@ -212,16 +211,7 @@ class AsyncConnection:
         return composite.register_from_rows(self.registry, name, rows, python_type)
 
     def _collect_messages(self) -> None:
-        machine = self._machine
-        if machine.notices:
-            for fields in machine.notices:
-                severity = fields.get("S") or fields.get("V") or "NOTICE"
-                self.notices.append(f"{severity}:  {fields.get('M', '')}\n")
-            machine.notices.clear()
-            del self.notices[:-MAX_NOTICES]
-        if machine.notifications:
-            self.notifies.extend(machine.notifications)
-            machine.notifications.clear()
+        flow.collect_messages(self._machine, self.notices, self.notifies)
 
     # -- DB-API -----------------------------------------------------------------------------
 
@@ -336,16 +326,7 @@ class AsyncCursor:
             raise InterfaceError("connection already closed")
 
     def _encode(self, values: Sequence[Any]) -> ParamSet:
-        encode = self.connection.registry.encode
-        oids: list[int] = []
-        formats: list[int] = []
-        payloads: list[bytes | None] = []
-        for value in values:
-            oid, fmt, payload = encode(value)
-            oids.append(oid)
-            formats.append(fmt)
-            payloads.append(payload)
-        return oids, formats, payloads
+        return self.connection.registry.encode_all(values)
 
     async def execute(self, query: str, params: Any = None) -> None:
         """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side; without

@@ -57,7 +57,6 @@ _ISOLATION_NAMES = {
     ISOLATION_LEVEL_SERIALIZABLE: "SERIALIZABLE",
 }
 _ISOLATION_BY_NAME = {name: level for level, name in _ISOLATION_NAMES.items()}
-MAX_NOTICES = 50
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 DEFAULT_PREPARE_THRESHOLD = 5
 STALE_PLAN_MESSAGE = "cached plan must not change result type"
@@ -772,16 +771,7 @@ class Connection:
             raise
 
     def _collect_messages(self) -> None:
-        machine = self._machine
-        if machine.notices:
-            for fields in machine.notices:
-                severity = fields.get("S") or fields.get("V") or "NOTICE"
-                self.notices.append(f"{severity}:  {fields.get('M', '')}\n")
-            machine.notices.clear()
-            del self.notices[:-MAX_NOTICES]
-        if machine.notifications:
-            self.notifies.extend(machine.notifications)
-            machine.notifications.clear()
+        flow.collect_messages(self._machine, self.notices, self.notifies)
 
     # -- DB-API -----------------------------------------------------------------------------
 

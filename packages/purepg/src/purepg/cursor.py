@@ -207,16 +207,7 @@ class Cursor:
     # -- executing --------------------------------------------------------------------------
 
     def _encode(self, values: Sequence[Any]) -> ParamSet:
-        encode = self.connection.registry.encode
-        oids: list[int] = []
-        formats: list[int] = []
-        payloads: list[bytes | None] = []
-        for value in values:
-            oid, fmt, payload = encode(value)
-            oids.append(oid)
-            formats.append(fmt)
-            payloads.append(payload)
-        return oids, formats, payloads
+        return self.connection.registry.encode_all(values)
 
     def execute(
         self, query: str | bytes | PreparedQuery, params: Any = None, *, prepare: bool | None = None

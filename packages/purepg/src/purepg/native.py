@@ -42,7 +42,7 @@ def run(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[A
         raise ProgrammingError(f"parameters not used by the query: {listed}")
     cursor = connection.cursor()
     if names:
-        param_set = cursor._encode([params[name] for name in names])
+        param_set = cursor.connection.registry.encode_all([params[name] for name in names])
         exchange = connection.execute_params(parsed.sql, param_set)
     else:
         exchange = connection.request(sql)

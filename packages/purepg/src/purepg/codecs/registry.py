@@ -246,6 +246,19 @@ class Registry:
 
     # -- encoding
 
+    def encode_all(self, values: Sequence[Any]) -> tuple[list[int], list[int], list[bytes | None]]:
+        """The parameter OIDs, format codes and payloads of a query's values, in order."""
+        encode = self.encode
+        oids: list[int] = []
+        formats: list[int] = []
+        payloads: list[bytes | None] = []
+        for value in values:
+            oid, fmt, payload = encode(value)
+            oids.append(oid)
+            formats.append(fmt)
+            payloads.append(payload)
+        return oids, formats, payloads
+
     def encode(self, value: Any) -> Encoded:
         """``(type OID or 0, format code, payload or None)`` for a query parameter."""
         if value is None:

@@ -36,6 +36,7 @@ from purepg.protocol.machine import (
 if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
     from purepg.errors import Error
+    from purepg.protocol.messages import Notification
 
 READ = "read"
 """The machine needs bytes from the server (flush what is queued first)."""
@@ -248,3 +249,21 @@ def single_value(exchange: Exchange) -> str:
     row = messages.parse_data_row_raw(exchange.results[-1].rows[0])
     value = row[0]
     return value.decode("utf-8") if value is not None else ""
+
+
+MAX_NOTICES = 50
+"""How many notices a connection keeps (the newest)."""
+
+
+def collect_messages(machine: Machine, notices: list[str], notifies: list[Notification]) -> None:
+    """Move the notices (as psycopg2-style "SEVERITY:  message" lines, the newest
+    ``MAX_NOTICES`` kept) and notifications the machine received to the connection's lists."""
+    if machine.notices:
+        for fields in machine.notices:
+            severity = fields.get("S") or fields.get("V") or "NOTICE"
+            notices.append(f"{severity}:  {fields.get('M', '')}\n")
+        machine.notices.clear()
+        del notices[:-MAX_NOTICES]
+    if machine.notifications:
+        notifies.extend(machine.notifications)
+        machine.notifications.clear()
