@@ -45,15 +45,16 @@ def _ensure_pgbouncer() -> str:
     if os.geteuid() != 0:
         pytest.skip("pgbouncer is not installed and we are not root to apt-get install it")
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "pgbouncer"],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-    )
+    install = ["apt-get", "install", "-y", "-q", "pgbouncer"]
+    result = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
+    if result.returncode != 0:  # a fresh machine may have no (or stale) package lists
+        subprocess.run(["apt-get", "update"], capture_output=True, env=environment, check=False)
+        result = subprocess.run(
+            install, capture_output=True, text=True, env=environment, check=False
+        )
     if result.returncode != 0:
-        pytest.skip(f"apt-get install pgbouncer failed: {result.stderr[-500:]}")
+        # As root the test command installs what it needs: a failure here is a failure.
+        pytest.fail(f"apt-get install pgbouncer failed: {result.stderr[-500:]}")
     # A system service the package may have started is not ours: stop it.
     subprocess.run(["service", "pgbouncer", "stop"], capture_output=True, check=False)
     return shutil.which("pgbouncer") or PGBOUNCER
