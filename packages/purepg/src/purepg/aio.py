@@ -351,7 +351,8 @@ class AsyncCursor:
         self._check_usable()
         self._reset()
         parsed = sql.parse(query)
-        param_sets = [self._encode(parsed.bind(params)) for params in seq_of_params]
+        encode_many = self.connection.registry.encode_many
+        param_sets = encode_many(parsed.bind(params) for params in seq_of_params)
         if not param_sets:
             return
         exchange = await self.connection.request(parsed.sql, param_sets, describe=False)

@@ -288,15 +288,17 @@ class Cursor:
         from purepg import sql
 
         parsed = sql.parse(text)
-        param_sets = [self._encode(parsed.bind(params)) for params in seq_of_params]
+        encode_many = self.connection.registry.encode_many
+        param_sets = encode_many(parsed.bind(params) for params in seq_of_params)
         if not param_sets:
             return
         self.query = parsed.sql.encode("utf-8")
         exchange = self.connection.request(parsed.sql, param_sets, describe=False)
         total = 0
         for result in exchange.results:
-            if result.rowcount > 0:
-                total += result.rowcount
+            count = result.rowcount
+            if count > 0:
+                total += count
         self._rowcount = total
         if exchange.results:
             self.statusmessage = exchange.results[-1].tag

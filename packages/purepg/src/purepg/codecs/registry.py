@@ -37,7 +37,7 @@ sent that way, so ``%s::date`` or comparing with an enum column works); payload 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, Optional, Union
 
 from purepg.codecs import oids
@@ -248,16 +248,56 @@ class Registry:
 
     def encode_all(self, values: Sequence[Any]) -> tuple[list[int], list[int], list[bytes | None]]:
         """The parameter OIDs, format codes and payloads of a query's values, in order."""
-        encode = self.encode
+        encoders = self._encoders
         oids: list[int] = []
         formats: list[int] = []
         payloads: list[bytes | None] = []
         for value in values:
-            oid, fmt, payload = encode(value)
+            if value is None:
+                oid, fmt, payload = _NULL
+            else:
+                cls = type(value)
+                encoder = encoders.get(cls)
+                if encoder is None:
+                    encoder = self._find_encoder(cls)
+                oid, fmt, payload = encoder(value)
             oids.append(oid)
             formats.append(fmt)
             payloads.append(payload)
         return oids, formats, payloads
+
+    def encode_many(
+        self, rows: Iterable[Sequence[Any]]
+    ) -> list[tuple[list[int], list[int], list[bytes | None]]]:
+        """``encode_all`` of each row; each column's encoder is looked up again only when
+        the column's value type differs from the row before."""
+        column_types: list[type] = []
+        column_encoders: list[Encoder] = []
+        encoded: list[tuple[list[int], list[int], list[bytes | None]]] = []
+        for values in rows:
+            if len(values) != len(column_types):
+                column_types = [type(None)] * len(values)
+                column_encoders = [self.encode] * len(values)
+            oids: list[int] = []
+            formats: list[int] = []
+            payloads: list[bytes | None] = []
+            for index, value in enumerate(values):
+                if value is None:
+                    oid, fmt, payload = _NULL
+                else:
+                    cls = type(value)
+                    if cls is not column_types[index]:
+                        encoder = self._encoders.get(cls)
+                        if encoder is None:
+                            encoder = self._find_encoder(cls)
+                        column_types[index] = cls
+                        column_encoders[index] = encoder
+                    oid, fmt, payload = column_encoders[index](value)
+                oids.append(oid)
+                formats.append(fmt)
+                payloads.append(payload)
+            encoded.append((oids, formats, payloads))
+        return encoded
 
     def encode(self, value: Any) -> Encoded:
         """``(type OID or 0, format code, payload or None)`` for a query parameter."""

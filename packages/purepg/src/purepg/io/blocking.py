@@ -164,13 +164,15 @@ class Transport:
         machine = self.machine
         run = flow.Run(machine, copy_source, copy_sink, pause)
         try:
+            self._flush()
             while True:
-                self._flush()
                 action = run.advance()
                 if action is flow.READ:
+                    self._flush()  # what advance() queued (auth answers, a Sync...)
+                    self._read()  # reading queues nothing to send
+                elif action is flow.WRITE:
                     self._flush()
-                    self._read()
-                elif action is not flow.WRITE:
+                else:
                     break
         except Error:
             if machine.phase == "failed":

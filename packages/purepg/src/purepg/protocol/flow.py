@@ -82,8 +82,9 @@ class Run:
         machine = self.machine
         if self._chunks is not None and self._feed_copy():
             return WRITE
+        join_copy_data = self.pause is None  # a paused consumer gets one row per chunk
         while True:
-            event = machine.next_event()
+            event = machine.next_event(join_copy_data)
             if event is NEED_DATA:
                 return READ
             if isinstance(event, ReadyForQuery):

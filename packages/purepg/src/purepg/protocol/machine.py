@@ -227,14 +227,22 @@ class Machine:
         sql_data = self._encode_sql(sql)
         parts: list[bytes] = [messages.close(b"S", name) for name in close_statements]
         parsed_oids: Sequence[int] | None = None
+        bind_formats: Sequence[int] | None = None
+        bind_prefix = b""
+        bind_suffix = messages.bind_suffix(result_formats)
+        describe_portal = messages.describe(b"P", b"")
+        execute = messages.execute(b"", max_rows)
         for oids, formats, values in param_sets:
             if parse and (parsed_oids is None or list(oids) != list(parsed_oids)):
                 parts.append(messages.parse(statement, sql_data, oids))
                 parsed_oids = oids
-            parts.append(messages.bind(b"", statement, formats, values, result_formats))
+            if bind_formats is None or list(formats) != list(bind_formats):
+                bind_prefix = messages.bind_prefix(b"", statement, formats)
+                bind_formats = formats
+            parts.append(messages.bind_values(bind_prefix, values, bind_suffix))
             if describe:
-                parts.append(messages.describe(b"P", b""))
-            parts.append(messages.execute(b"", max_rows))
+                parts.append(describe_portal)
+            parts.append(execute)
         streaming = max_rows > 0
         parts.append(messages.FLUSH if streaming else messages.SYNC)
         exchange = Exchange(extended=True, synced=not streaming)
@@ -334,19 +342,23 @@ class Machine:
         reason = f": {self._failure}" if self._failure is not None else ""
         return InterfaceError(f"the connection is broken{reason}")
 
-    def next_event(self) -> Event:
-        """The next event, or ``NEED_DATA``. Server and protocol errors are raised here."""
+    def next_event(self, join_copy_data: bool = False) -> Event:
+        """The next event, or ``NEED_DATA``. Server and protocol errors are raised here.
+
+        With ``join_copy_data``, one ``CopyOutData`` carries all the complete CopyData
+        messages in the buffer (joined) instead of one message.
+        """
         if self._events:
             return self._events.pop(0)
         if self.phase == FAILED:
             raise self._broken()
         try:
-            return self._process()
+            return self._process(join_copy_data)
         except Error as exc:
             self.fail(exc)
             raise
 
-    def _process(self) -> Event:
+    def _process(self, join_copy_data: bool = False) -> Event:
         buf = self._buf
         pos = self._pos
         end = len(buf)
@@ -366,6 +378,11 @@ class Machine:
                 self._rows.append(buf[pos + 5 : stop])
                 pos = stop
                 continue
+            if kind == 50 and size == 0 and self.phase == BUSY and self._pending:  # BindComplete
+                pos = stop
+                continue
+            if kind == 100 and join_copy_data and self.phase == COPY_OUT and self._pending:
+                return self._joined_copy_data(pos + 5, stop)
             self._pos = stop
             event = self._handle(kind, buf[pos + 5 : stop])
             pos = stop
@@ -380,6 +397,23 @@ class Machine:
                 "before or while processing the request"
             )
         return NEED_DATA
+
+    def _joined_copy_data(self, start: int, stop: int) -> CopyOutData:
+        """The CopyData payload at ``buf[start:stop]`` and those of all complete CopyData
+        messages right after it, as one event."""
+        buf = self._buf
+        end = len(buf)
+        chunks = [buf[start:stop]]
+        pos = stop
+        while end - pos >= 5 and buf[pos] == 100:
+            size = messages.parse_header(buf, pos)[1]
+            stop = pos + 5 + size
+            if stop > end:
+                break
+            chunks.append(buf[pos + 5 : stop])
+            pos = stop
+        self._pos = pos
+        return CopyOutData(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def _unexpected(self, kind: int) -> ProtocolViolation:
         name = messages.BACKEND_MESSAGE_NAMES.get(kind, repr(bytes([kind])))

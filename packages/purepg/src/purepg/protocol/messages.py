@@ -135,18 +135,43 @@ def bind(
     result_formats: Sequence[int],
 ) -> bytes:
     """Bind: create ``portal`` from ``statement`` with the parameter values (None = NULL)."""
-    parts = [portal, b"\0", statement, b"\0", _int16.pack(len(param_formats))]
-    parts.extend(_int16.pack(fmt) for fmt in param_formats)
-    parts.append(_int16.pack(len(values)))
+    return bind_values(
+        bind_prefix(portal, statement, param_formats), values, bind_suffix(result_formats)
+    )
+
+
+def bind_prefix(portal: bytes, statement: bytes, param_formats: Sequence[int]) -> bytes:
+    """The part of a Bind before the values: portal, statement and parameter formats."""
+    count = len(param_formats)
+    formats = struct.pack(f"!{count}h", *param_formats) if count else b""
+    return b"".join((portal, b"\0", statement, b"\0", _int16.pack(count), formats))
+
+
+def bind_suffix(result_formats: Sequence[int]) -> bytes:
+    """The part of a Bind after the values: the result format codes."""
+    count = len(result_formats)
+    formats = struct.pack(f"!{count}h", *result_formats) if count else b""
+    return _int16.pack(count) + formats
+
+
+def bind_values(prefix: bytes, values: Sequence[bytes | None], suffix: bytes) -> bytes:
+    """A Bind from its ``bind_prefix``, the parameter values (None = NULL) and ``bind_suffix``."""
+    parts = [b"B", b"", prefix, _int16.pack(len(values))]
+    append = parts.append
+    pack_length = _int32.pack
+    size = len(prefix) + len(suffix) + 6
     for value in values:
         if value is None:
-            parts.append(b"\xff\xff\xff\xff")
+            append(b"\xff\xff\xff\xff")
+            size += 4
         else:
-            parts.append(_int32.pack(len(value)))
-            parts.append(value)
-    parts.append(_int16.pack(len(result_formats)))
-    parts.extend(_int16.pack(fmt) for fmt in result_formats)
-    return _message(b"B", b"".join(parts))
+            length = len(value)
+            append(pack_length(length))
+            append(value)
+            size += 4 + length
+    append(suffix)
+    parts[1] = pack_length(size)
+    return b"".join(parts)
 
 
 def describe(kind: bytes, name: bytes) -> bytes:
@@ -378,6 +403,12 @@ def parse_parameter_description(payload: bytes) -> list[int]:
 
 def parse_command_complete(payload: bytes, encoding: str) -> str:
     """CommandComplete: the command tag (``"INSERT 0 1"``, ``"SELECT 3"``...)."""
+    end = len(payload) - 1
+    if end >= 0 and payload.find(b"\0") == end:  # the usual, well-formed tag
+        try:
+            return payload[:end].decode(encoding)
+        except UnicodeDecodeError:
+            pass  # the reader below reports it
     reader = _Reader(payload, "CommandComplete")
     tag = reader.cstring(encoding)
     reader.end()
