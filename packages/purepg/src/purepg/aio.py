@@ -26,11 +26,11 @@ from purepg.connection import (
     begin_statement,
     statement_timeout_option,
 )
-from purepg.cursor import ColumnDescription, _chunks, _describe, decode_rows
+from purepg.cursor import CursorState, _chunks, decode_rows
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
-from purepg.protocol.messages import Column, Decoder, Notification, decode_data_row
+from purepg.protocol.messages import Notification, decode_data_row
 
 if TYPE_CHECKING:
     import ssl
@@ -284,49 +284,10 @@ class AsyncConnection:
                 await self.rollback()
 
 
-class AsyncCursor:
+class AsyncCursor(CursorState):
     """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.connection = connection
-        self.arraysize = 1
-        self.statusmessage: str | None = None
-        """The last command tag, e.g. ``"INSERT 0 1"``."""
-        self._closed = False
-        self._reset()
-
-    def _reset(self) -> None:
-        self._columns: list[Column] | None = None
-        self._rows: list[bytes] | None = None
-        self._decoders: list[Decoder] = []
-        self._pos = 0
-        self._rowcount = -1
-
-    @property
-    def description(self) -> list[ColumnDescription] | None:
-        """One 7-item sequence per result column (name, type_code, ...), None without rows."""
-        if self._columns is None:
-            return None
-        return [_describe(column) for column in self._columns]
-
-    @property
-    def rowcount(self) -> int:
-        """Rows returned or affected by the last execute, -1 when unknown."""
-        return self._rowcount
-
-    @property
-    def closed(self) -> bool:
-        """True after ``close()`` or once the connection is closed."""
-        return self._closed or bool(self.connection.closed)
-
-    def _check_usable(self) -> None:
-        if self._closed:
-            raise InterfaceError("cursor already closed")
-        if self.connection.closed:
-            raise InterfaceError("connection already closed")
-
-    def _encode(self, values: Sequence[Any]) -> ParamSet:
-        return self.connection.registry.encode_all(values)
+    connection: AsyncConnection
 
     async def execute(self, query: str, params: Any = None) -> None:
         """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side; without

@@ -26,7 +26,20 @@ from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Column, Decoder, decode_data_row, parse_data_row_raw
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
+    from purepg.codecs.registry import Registry
     from purepg.connection import Connection
+
+    class _CursorOwner(Protocol):
+        """What `CursorState` needs of its connection (blocking or asyncio)."""
+
+        @property
+        def closed(self) -> int: ...
+
+        @property
+        def registry(self) -> Registry: ...
+
 
 NO_PARAMS: ParamSet = ((), (), ())
 DECODE_ERRORS = (
@@ -135,18 +148,15 @@ def _value_error(
     return DataError(f"cannot decode a row: {exc}")
 
 
-class Cursor:
-    """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
+class CursorState:
+    """What a cursor knows about its last result, shared by `Cursor` and the asyncio cursor:
+    description, rowcount, closed state and parameter encoding (no I/O here)."""
 
-    def __init__(self, connection: Connection) -> None:
+    connection: _CursorOwner
+
+    def __init__(self, connection: _CursorOwner) -> None:
         self.connection = connection
         self.arraysize = 1
-        self.itersize = DEFAULT_ITERSIZE
-        """Rows per batch of ``stream()`` (and per FETCH of a named cursor)."""
-        self.max_buffered_rows = 0
-        """Debug counter: the most rows ``stream()`` ever held at once."""
-        self.query: bytes | None = None
-        """The last query sent (with ``$n`` placeholders when it had parameters)."""
         self.statusmessage: str | None = None
         """The last command tag, e.g. ``"INSERT 0 1"``."""
         self._closed = False
@@ -160,8 +170,6 @@ class Cursor:
         self._pos = 0
         self._rowcount = -1
 
-    # -- attributes -------------------------------------------------------------------------
-
     @property
     def description(self) -> list[ColumnDescription] | None:
         """One 7-item sequence per result column (name, type_code, ...), None without rows."""
@@ -170,14 +178,45 @@ class Cursor:
         return self._description
 
     @property
-    def result_formats(self) -> list[int]:
-        """Format of each result column of the last result: 0 text, 1 binary (debugging)."""
-        return [column.format for column in self._columns or ()]
-
-    @property
     def rowcount(self) -> int:
         """Rows returned or affected by the last execute, -1 when unknown."""
         return self._rowcount
+
+    @property
+    def closed(self) -> bool:
+        """True after ``close()`` or once the connection is closed."""
+        return self._closed or bool(self.connection.closed)
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise InterfaceError("cursor already closed")
+        if self.connection.closed:
+            raise InterfaceError("connection already closed")
+
+    def _encode(self, values: Sequence[Any]) -> ParamSet:
+        return self.connection.registry.encode_all(values)
+
+
+class Cursor(CursorState):
+    """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
+
+    connection: Connection
+
+    def __init__(self, connection: Connection) -> None:
+        self.itersize = DEFAULT_ITERSIZE
+        """Rows per batch of ``stream()`` (and per FETCH of a named cursor)."""
+        self.max_buffered_rows = 0
+        """Debug counter: the most rows ``stream()`` ever held at once."""
+        self.query: bytes | None = None
+        """The last query sent (with ``$n`` placeholders when it had parameters)."""
+        super().__init__(connection)
+
+    # -- attributes -------------------------------------------------------------------------
+
+    @property
+    def result_formats(self) -> list[int]:
+        """Format of each result column of the last result: 0 text, 1 binary (debugging)."""
+        return [column.format for column in self._columns or ()]
 
     @property
     def rownumber(self) -> int | None:
@@ -193,21 +232,7 @@ class Cursor:
             return int(parts[1])
         return None
 
-    @property
-    def closed(self) -> bool:
-        """True after ``close()`` or once the connection is closed."""
-        return self._closed or bool(self.connection.closed)
-
-    def _check_usable(self) -> None:
-        if self._closed:
-            raise InterfaceError("cursor already closed")
-        if self.connection.closed:
-            raise InterfaceError("connection already closed")
-
     # -- executing --------------------------------------------------------------------------
-
-    def _encode(self, values: Sequence[Any]) -> ParamSet:
-        return self.connection.registry.encode_all(values)
 
     def execute(
         self, query: str | bytes | PreparedQuery, params: Any = None, *, prepare: bool | None = None
