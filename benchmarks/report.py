@@ -201,7 +201,8 @@ METHOD_NOTES = [
     "then commit. COPY: text format through an in-memory file, 64 KiB chunks where the driver "
     "takes a size.",
     "- peak memory: a fresh worker (no warm-up) measures its resident set size, fetches all "
-    "rows, and reports `ru_maxrss` minus that: the peak growth, including memory a C "
+    "rows, and reports its peak resident set size (`VmHWM`; not `ru_maxrss`, which Linux "
+    "carries over from the parent process) minus that: the peak growth, including memory a C "
     "library allocates outside Python (tracemalloc would miss libpq's result buffer).",
 ]
 

@@ -11,7 +11,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import sys
 import time
 import traceback
@@ -40,8 +39,16 @@ def _current_rss() -> int:
 
 
 def _peak_rss() -> int:
-    """The process's peak resident set size so far, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The process's peak resident set size so far, in bytes (``VmHWM``, Linux).
+
+    Not ``ru_maxrss``: Linux carries it over from the parent through fork and exec, so a fresh
+    worker would start with the runner's peak.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 class Worker:

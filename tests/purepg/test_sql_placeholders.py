@@ -163,7 +163,7 @@ def test_very_long_queries_are_parsed_too():
 
 @pytest.mark.parametrize("params", [(1, "x"), [1, "x"]])
 def test_positional_params_are_a_tuple_or_list(params):
-    assert parse("SELECT %s, %s").bind(params) == [1, "x"]
+    assert list(parse("SELECT %s, %s").bind(params)) == [1, "x"]
 
 
 def test_a_string_is_not_a_sequence_of_params():
@@ -191,7 +191,7 @@ def test_params_given_to_a_query_without_placeholders_are_refused():
 
 
 def test_empty_params_suit_a_query_without_placeholders():
-    assert parse("SELECT 1").bind(()) == []
+    assert list(parse("SELECT 1").bind(())) == []
     assert parse("SELECT 1").bind({}) == []
 
 

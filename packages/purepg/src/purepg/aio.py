@@ -329,9 +329,11 @@ class AsyncCursor(CursorState):
         self._rowcount = result.rowcount
         if result.columns is not None:
             columns = result.columns
-            await self.connection.discover_types(c.type_oid for c in columns)
-            decoder = self.connection.registry.decoder
-            self._decoders = [decoder(c.type_oid, c.format) for c in columns]
+            decoders = self._remembered_decoders(columns)
+            if decoders is None:
+                await self.connection.discover_types(c.type_oid for c in columns)
+                decoders = self._build_decoders(columns)
+            self._decoders = decoders
             self._columns = columns
             self._rows = result.rows
             if self._rowcount < 0:

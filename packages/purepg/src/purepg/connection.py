@@ -496,8 +496,12 @@ class Connection:
         key = (sql, tuple(param_set[0]))
         for attempt in (1, 2):
             statement = cache.lookup(key)
-            wanted = prepare is not False and (prepare or cache.should_prepare(key))
-            if statement is None and cache.enabled and wanted:
+            if (
+                statement is None
+                and prepare is not False
+                and cache.enabled
+                and (prepare or cache.should_prepare(key))
+            ):
                 statement = cache.add(key, pinned=bool(prepare))
             if statement is None:
                 return self.request(sql, [param_set])

@@ -23,7 +23,13 @@ from purepg import copy_format
 from purepg.connection import PreparedQuery
 from purepg.errors import DataError, InterfaceError, ProgrammingError, ProtocolViolation
 from purepg.protocol.machine import Exchange, ParamSet, Result
-from purepg.protocol.messages import Column, Decoder, decode_data_row, parse_data_row_raw
+from purepg.protocol.messages import (
+    Column,
+    Decoder,
+    data_row_columns,
+    decode_data_row,
+    parse_data_row_raw,
+)
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -52,6 +58,9 @@ DECODE_ERRORS = (
 """What a column decoder raises for a malformed value (reported as DataError)."""
 SHOWN_VALUE_LENGTH = 60
 DEFAULT_ITERSIZE = 2000
+DECODE_CHUNK = 1000
+"""Rows decoded per batch by fetch*: big enough for column-wise decoding to pay, small
+enough that fetchall frees each chunk's payloads soon."""
 
 NUMERIC_OID = 1700
 CHAR_OIDS = (1042, 1043)  # bpchar, varchar
@@ -106,14 +115,27 @@ def decode_rows(
 ) -> list[tuple[Any, ...]]:
     """DataRow payloads decoded with ``decoders`` (one per column of ``columns``).
 
-    A malformed value raises DataError naming the column, its type OID and the value (the
-    decoder's exception chained); a DataRow that contradicts its RowDescription raises
-    ProtocolViolation. One try around the whole loop: nothing is paid per value.
+    Column by column: the rows are split into one list of values per column, each column is
+    decoded with ``map`` (the loop runs in C, and most decoders are C builtins or one short
+    function), and ``zip`` builds the row tuples. A malformed value raises DataError naming
+    the column, its type OID and the value (the decoder's exception chained); a DataRow that
+    contradicts its RowDescription raises ProtocolViolation. One try around everything:
+    nothing is paid per value.
     """
     try:
-        return [decode_data_row(payload, decoders) for payload in payloads]
+        values = data_row_columns(payloads, len(decoders))
+        decoded = [_decode_column(decoder, column) for decoder, column in zip(decoders, values)]
     except DECODE_ERRORS as exc:
         raise _value_error(payloads, decoders, columns, exc) from exc
+    if not decoded:
+        return [()] * len(payloads)
+    return list(zip(*decoded))
+
+
+def _decode_column(decoder: Decoder, values: list[bytes | None]) -> list[Any]:
+    if None in values:
+        return [None if value is None else decoder(value) for value in values]
+    return list(map(decoder, values))  # type: ignore[arg-type] # no None in it
 
 
 def _value_error(
@@ -160,6 +182,7 @@ class CursorState:
         self.statusmessage: str | None = None
         """The last command tag, e.g. ``"INSERT 0 1"``."""
         self._closed = False
+        self._decoder_memo: tuple[list[Column], Registry, int, list[Decoder]] | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -196,6 +219,25 @@ class CursorState:
     def _encode(self, values: Sequence[Any]) -> ParamSet:
         return self.connection.registry.encode_all(values)
 
+    def _remembered_decoders(self, columns: list[Column]) -> list[Decoder] | None:
+        """The decoders built last time for these columns (a prepared statement reuses its
+        very list), unless the registry changed since; else None."""
+        memo = self._decoder_memo
+        if memo is None or (memo[0] is not columns and memo[0] != columns):
+            return None
+        registry = self.connection.registry
+        if memo[1] is not registry or memo[2] != registry.generation:
+            return None
+        return memo[3]
+
+    def _build_decoders(self, columns: list[Column]) -> list[Decoder]:
+        """One decoder per column (their types known to the registry by now), remembered."""
+        registry = self.connection.registry
+        decoder = registry.decoder
+        decoders = [decoder(c.type_oid, c.format) for c in columns]
+        self._decoder_memo = (columns, registry, registry.generation, decoders)
+        return decoders
+
 
 class Cursor(CursorState):
     """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
@@ -207,11 +249,15 @@ class Cursor(CursorState):
         """Rows per batch of ``stream()`` (and per FETCH of a named cursor)."""
         self.max_buffered_rows = 0
         """Debug counter: the most rows ``stream()`` ever held at once."""
-        self.query: bytes | None = None
-        """The last query sent (with ``$n`` placeholders when it had parameters)."""
+        self._query: str | None = None
         super().__init__(connection)
 
     # -- attributes -------------------------------------------------------------------------
+
+    @property
+    def query(self) -> bytes | None:
+        """The last query sent (with ``$n`` placeholders when it had parameters)."""
+        return self._query.encode("utf-8") if self._query is not None else None
 
     @property
     def result_formats(self) -> list[int]:
@@ -251,11 +297,11 @@ class Cursor(CursorState):
         text = query.decode("utf-8") if isinstance(query, bytes) else query
         self._reset()
         if params is None:
-            self.query = text.encode("utf-8")
+            self._query = text
             self._finish(self.connection.request(text))
             return
         parsed, param_set = self._bind(text, params)
-        self.query = parsed.sql.encode("utf-8")
+        self._query = parsed.sql
         self._finish(self.connection.execute_params(parsed.sql, param_set, prepare))
 
     def _bind(self, text: str, params: Any) -> tuple[Any, ParamSet]:
@@ -283,7 +329,7 @@ class Cursor(CursorState):
         else:
             parsed, param_set = self._bind(text, params)
             sql_text = parsed.sql
-        self.query = sql_text.encode("utf-8")
+        self._query = sql_text
         batch = self.itersize if size is None else size
         self._rowcount = 0
         results = self.connection.stream(sql_text, param_set, batch)
@@ -317,7 +363,7 @@ class Cursor(CursorState):
         param_sets = encode_many(parsed.bind(params) for params in seq_of_params)
         if not param_sets:
             return
-        self.query = parsed.sql.encode("utf-8")
+        self._query = parsed.sql
         exchange = self.connection.request(parsed.sql, param_sets, describe=False)
         total = 0
         for result in exchange.results:
@@ -341,11 +387,13 @@ class Cursor(CursorState):
                 self._rowcount = len(result.rows)
 
     def _set_columns(self, columns: list[Column]) -> None:
-        self.connection.discover_types(c.type_oid for c in columns)
-        decoder = self.connection.registry.decoder
+        decoders = self._remembered_decoders(columns)
+        if decoders is None:
+            self.connection.discover_types(c.type_oid for c in columns)
+            decoders = self._build_decoders(columns)
         self._columns = columns
         self._description = None
-        self._decoders = [decoder(c.type_oid, c.format) for c in columns]
+        self._decoders = decoders
 
     def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
         """Call a function with ``SELECT * FROM procname(...)``; returns the parameters."""
@@ -445,7 +493,14 @@ class Cursor(CursorState):
 
     # -- fetching ---------------------------------------------------------------------------
 
-    def _check_result(self) -> list[bytes]:
+    # Rows stay raw DataRow payloads until fetched. fetchone / fetchmany / iteration decode
+    # them and keep the payloads (the caller owns the decoded rows: iterating a big result
+    # holds only the small raw rows). fetchall replaces each payload by its decoded row, a
+    # chunk at a time, so the payloads are freed while it runs and the rows it returns are
+    # the only copy of the result (the peak is the decoded rows, not raw + decoded). Rows
+    # fetched again after ``scroll()`` moved back are the very tuples decoded before.
+
+    def _check_result(self) -> list[Any]:
         self._check_usable()
         if self._rows is None:
             raise ProgrammingError("no results to fetch")
@@ -458,6 +513,8 @@ class Cursor(CursorState):
             return None
         payload = rows[self._pos]
         self._pos += 1
+        if type(payload) is tuple:  # decoded by fetchall, then scrolled back to
+            return payload
         try:
             return decode_data_row(payload, self._decoders)
         except (*DECODE_ERRORS, ProtocolViolation):
@@ -471,14 +528,28 @@ class Cursor(CursorState):
         return self._decode(rows, end)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        """Every remaining row."""
+        """Every remaining row (their raw payloads are freed as they are decoded)."""
         rows = self._check_result()
-        return self._decode(rows, len(rows))
+        return self._decode(rows, len(rows), keep=True)
 
-    def _decode(self, rows: list[bytes], end: int) -> list[tuple[Any, ...]]:
-        chunk = rows[self._pos : end]
+    def _decode(self, rows: list[Any], end: int, keep: bool = False) -> list[tuple[Any, ...]]:
+        """Rows ``_pos`` to ``end`` decoded, ``DECODE_CHUNK`` at a time; with ``keep`` each
+        chunk's payloads in ``rows`` are replaced by the decoded rows."""
+        start = self._pos
         self._pos = end
-        return self._decode_batch(chunk)
+        decoded: list[tuple[Any, ...]] = []
+        for first in range(start, end, DECODE_CHUNK):
+            last = min(first + DECODE_CHUNK, end)
+            chunk = rows[first:last]
+            if tuple in map(type, chunk):  # some were decoded by an earlier fetchall
+                fresh = iter(self._decode_batch([row for row in chunk if type(row) is bytes]))
+                chunk = [row if type(row) is tuple else next(fresh) for row in chunk]
+            else:
+                chunk = self._decode_batch(chunk)
+            if keep:
+                rows[first:last] = chunk
+            decoded += chunk
+        return decoded
 
     def _decode_batch(self, payloads: Sequence[bytes]) -> list[tuple[Any, ...]]:
         """Rows decoded; a DataRow breaking the protocol also breaks the connection."""
@@ -487,6 +558,11 @@ class Cursor(CursorState):
         except ProtocolViolation as exc:
             self.connection.fail(exc)
             raise
+
+    @property
+    def raw_rows(self) -> int:
+        """Debug counter: rows of the result still held as raw DataRow payloads."""
+        return sum(type(row) is bytes for row in self._rows or ())
 
     def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the position in the result (``relative`` or ``absolute``)."""

@@ -65,8 +65,12 @@ class ParsedQuery:
     count: int
     names: tuple[str, ...] | None = None
 
-    def bind(self, params: Any) -> list[Any]:
+    def bind(self, params: Any) -> Sequence[Any]:
         """The parameter values in ``$n`` order; ``ProgrammingError`` when they do not fit."""
+        kind = type(params)
+        if (kind is tuple or kind is list) and self.names is None and len(params) == self.count:
+            values: Sequence[Any] = params
+            return values  # the usual case, checked without the ABC machinery below
         if self.names is not None:
             if not isinstance(params, Mapping):
                 raise ProgrammingError(

@@ -13,6 +13,7 @@ results where the codec registry prefers them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from purepg.protocol.messages import Column
 
@@ -126,7 +127,9 @@ class StatementCache:
         """Every statement prepared for ``sql`` (one per parameter type signature)."""
         return [s for key, s in self._statements.items() if key[0] == sql]
 
-    def take_closes(self) -> list[bytes]:
+    def take_closes(self) -> Sequence[bytes]:
         """Names to Close (statements evicted or failed), emptied by the call."""
+        if not self._closes:
+            return ()
         closes, self._closes = self._closes, []
         return closes

@@ -33,7 +33,11 @@ _INT32_MAX, _INT32_MIN = 2**31 - 1, -(2**31)
 _DATETIME_MAX_UTC = datetime.max.replace(tzinfo=timezone.utc)
 _DATETIME_MIN_UTC = datetime.min.replace(tzinfo=timezone.utc)
 # Python 3.11+ parses any fraction length and "+02" offsets in fromisoformat (C code, fast).
+# The text decoders try it first; what it refuses (infinity, BC, years after 9999) or gets
+# wrong (a naive timestamptz) goes through the checks that follow, which name the value.
 _FULL_ISOFORMAT = sys.version_info >= (3, 11)
+_datetime_fromisoformat = datetime.fromisoformat
+_date_fromisoformat = date.fromisoformat
 
 _unpack_int32 = struct.Struct("!i").unpack
 _unpack_int64 = struct.Struct("!q").unpack
@@ -125,7 +129,7 @@ def decode_date_text(data: bytes) -> date:
     """date text (ISO): 'YYYY-MM-DD', 'infinity', '-infinity'."""
     text = data.decode()
     if len(text) == 10:
-        return date.fromisoformat(text)
+        return _date_fromisoformat(text)
     if text == "infinity":
         return date.max
     if text == "-infinity":
@@ -217,8 +221,14 @@ def _parse_timestamp(text: str, kind: str) -> datetime:
 def decode_timestamp_text(data: bytes) -> datetime:
     """timestamp text (ISO DateStyle); infinity -> datetime.max, -infinity -> datetime.min."""
     text = data.decode()
-    if _FULL_ISOFORMAT and len(text) >= 19 and text[4] == "-" and not text.endswith("C"):
-        return datetime.fromisoformat(text)
+    if _FULL_ISOFORMAT and len(text) >= 19:  # not a date alone
+        try:
+            value = _datetime_fromisoformat(text)
+        except ValueError:  # infinity, BC, years after 9999: the checks below name them
+            pass
+        else:
+            if value.tzinfo is None:
+                return value
     if text == "infinity":
         return datetime.max
     if text == "-infinity":
@@ -229,8 +239,14 @@ def decode_timestamp_text(data: bytes) -> datetime:
 def decode_timestamptz_text(data: bytes) -> datetime:
     """timestamptz text: aware, with the offset the server wrote (the session TimeZone)."""
     text = data.decode()
-    if _FULL_ISOFORMAT and len(text) >= 22 and text[4] == "-" and not text.endswith("C"):
-        return datetime.fromisoformat(text)
+    if _FULL_ISOFORMAT:
+        try:
+            value = _datetime_fromisoformat(text)
+        except ValueError:  # infinity, BC, years after 9999: the checks below name them
+            pass
+        else:
+            if value.tzinfo is not None:
+                return value
     if text == "infinity":
         return _DATETIME_MAX_UTC
     if text == "-infinity":

@@ -1,4 +1,10 @@
-"""json / jsonb: dict and the `purepg.types.Json` / `Jsonb` wrappers out, any JSON value in."""
+"""json / jsonb: dict and the `purepg.types.Json` / `Jsonb` wrappers out, any JSON value in.
+
+Without a custom ``json_loads``, values are parsed by the json module's C scanner directly
+(``json.loads`` spends about half its time detecting the encoding and matching whitespace):
+a value with surrounding whitespace, or that fails, goes through ``json.loads`` for the same
+result or the same error.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +43,25 @@ def make_json_encoder(registry: Registry) -> Encoder:
     return encode_json
 
 
+_DECODER: Any = json.JSONDecoder()  # json.loads's defaults
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # its C scanner
+
+
+def loads_value(data: bytes) -> Any:
+    """``json.loads(data)``, faster for a value without surrounding whitespace."""
+    text = data.decode()
+    try:
+        value, end = _scan_once(text, 0)
+    except StopIteration:  # not a JSON value at position 0 (whitespace, garbage)
+        return json.loads(data)
+    if end != len(text):
+        return json.loads(data)
+    return value
+
+
 def make_json_decoder(loads: Loads | None, *, jsonb: bool, fmt: int) -> Decoder:
     """A json or jsonb decoder; jsonb's binary format is a version byte (1) then the text."""
-    parse: Loads = loads or json.loads
+    parse: Loads = loads or loads_value  # type: ignore[assignment]
     if fmt == 0 or not jsonb:
         return parse
 

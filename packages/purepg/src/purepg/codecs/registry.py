@@ -243,6 +243,9 @@ class Registry:
         """json/jsonb decoder; None: `json.loads`."""
         self.json_dumps: Callable[[Any], str] | None = None
         """json/jsonb encoder for dict / Json / Jsonb; None: `json.dumps`."""
+        self.generation = 0
+        """Counts the registrations that changed decoders: a cache of decoders built at
+        another generation is stale."""
 
     # -- encoding
 
@@ -342,6 +345,10 @@ class Registry:
         return self._array_of.get(element_oid, 0)
 
     # -- decoding
+
+    def _forget_decoders(self) -> None:
+        self._decoders.clear()
+        self.generation += 1
 
     def decoder(self, oid: int, fmt: int) -> Decoder:
         """The function turning one column value (bytes, never NULL) into a Python value.
@@ -456,7 +463,7 @@ class Registry:
         )
         if array_oid is not None:
             self.register_array(array_oid, oid)
-        self._decoders.clear()
+        self._forget_decoders()
 
     def register_array(self, array_oid: int, element_oid: int, delimiter: str = ",") -> None:
         """Decode ``array_oid`` as arrays of ``element_oid``; encode lists of it to it."""
@@ -464,7 +471,7 @@ class Registry:
             f"array of {element_oid}", kind="array", element=element_oid, delimiter=delimiter
         )
         self._array_of[element_oid] = array_oid
-        self._decoders.clear()
+        self._forget_decoders()
 
     def register_range(
         self, range_oid: int, element_oid: int, array_oid: int | None = None
@@ -475,7 +482,7 @@ class Registry:
         )
         if array_oid is not None:
             self.register_array(array_oid, range_oid)
-        self._decoders.clear()
+        self._forget_decoders()
 
     def register_composite(
         self,
@@ -505,7 +512,7 @@ class Registry:
         self._encoders.clear()
         if array_oid is not None:
             self.register_array(array_oid, oid)
-        self._decoders.clear()
+        self._forget_decoders()
 
     def register_enum(self, oid: int, array_oid: int | None = None, name: str = "") -> None:
         """An enum type: values (and arrays of them, e.g. ``'{a,b}'``) decode to str."""
@@ -532,7 +539,7 @@ class Registry:
         """Use these functions (None: the stdlib's) for json and jsonb in both directions."""
         self.json_loads = loads
         self.json_dumps = dumps
-        self._decoders.clear()
+        self._forget_decoders()
 
     def copy(self) -> Registry:
         """An independent registry with the same registrations (e.g. one per connection)."""
@@ -545,6 +552,7 @@ class Registry:
         clone._composite_classes = dict(self._composite_classes)
         clone._encoders = {}
         clone._decoders = {}
+        clone.generation = 0
         clone.json_loads = self.json_loads
         clone.json_dumps = self.json_dumps
         return clone

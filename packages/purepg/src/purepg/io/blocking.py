@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
 
 RECV_SIZE = 256 * 1024
+"""Bytes read per ``recv``, into one reused buffer: a fresh 256 KiB ``recv()`` result would be
+allocated with mmap and shrunk with mremap, three extra system calls per small reply."""
 BIG_WRITE = 256 * 1024
 """Writes larger than this also read while writing: the server may be answering meanwhile."""
 
@@ -57,6 +59,13 @@ class Transport:
         self._wrote = False
         self._closed = False
         self._lock = threading.Lock()
+        self._recv_buffer = bytearray(RECV_SIZE)
+        self._recv_view = memoryview(self._recv_buffer)
+
+    def _recv(self) -> bytes:
+        """What the socket has (at most ``RECV_SIZE`` bytes), b"" at end of stream."""
+        size = self.sock.recv_into(self._recv_buffer)
+        return self._recv_view[:size].tobytes()
 
     # -- driving the machine ----------------------------------------------------------------
 
@@ -87,7 +96,7 @@ class Transport:
                 readable, writable, _ = select.select([sock], [sock], [])
                 if readable:
                     try:
-                        incoming = sock.recv(RECV_SIZE)
+                        incoming = self._recv()
                     except (BlockingIOError, InterruptedError):
                         incoming = None
                     except OSError as exc:
@@ -118,7 +127,7 @@ class Transport:
         reason: BaseException = exc
         try:
             self.sock.settimeout(1.0)  # the peer is gone: whatever it sent is already here
-            data = self.sock.recv(RECV_SIZE)
+            data = self._recv()
             if data:
                 self.machine.receive_data(data)
                 while self.machine.next_event() is not NEED_DATA:
@@ -135,7 +144,7 @@ class Transport:
             self.round_trips += 1
             self._wrote = False
         try:
-            data = self.sock.recv(RECV_SIZE)
+            data = self._recv()
         except OSError as exc:
             raise self._broken(exc) from None
         self.machine.receive_data(data)
@@ -196,7 +205,7 @@ class Transport:
         try:
             while True:
                 try:
-                    data = sock.recv(RECV_SIZE)
+                    data = self._recv()
                 except BlockingIOError:
                     break
                 except OSError as exc:

@@ -23,6 +23,7 @@ ParameterStatus, NoticeResponse and NotificationResponse may arrive at any time;
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import NamedTuple, Optional, Union
 
@@ -61,6 +62,14 @@ PYTHON_ENCODINGS = {
 
 # What a server may send before its first ReadyForQuery.
 _STARTUP_MESSAGE_TYPES = frozenset(b"REvNSKZ")
+# ParameterStatus, NoticeResponse, NotificationResponse (any time) and ErrorResponse.
+_ASYNC_OR_ERROR = frozenset(b"SNAE")
+
+
+_unpack_int32 = struct.Struct("!i").unpack_from
+_DESCRIBE_PORTAL = messages.describe(b"P", b"")
+_EXECUTE_ALL = messages.execute(b"", 0)
+_EXECUTE_ALL_SYNC = _EXECUTE_ALL + messages.SYNC
 
 
 class _NeedData:
@@ -168,7 +177,6 @@ class Machine:
         self._outgoing: list[bytes] = []
         self._pending: list[Exchange] = []
         self._rows: list[bytes] | None = None
-        self._events: list[Event] = []
         self._buf = b""
         self._pos = 0
         self._chunks: list[bytes] = []
@@ -176,6 +184,12 @@ class Machine:
         self._need = 5
         self._eof = False
         self._failure: Error | None = None
+        self._last_bind_prefix: tuple[bytes, Sequence[int], bytes] = (
+            b"",
+            (),
+            messages.bind_prefix(b"", b"", ()),
+        )
+        self._last_bind_suffix: tuple[Sequence[int], bytes] = ((), messages.bind_suffix(()))
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -224,32 +238,61 @@ class Machine:
         portal completes (the machine then sends the Sync itself; ``send_sync`` ends early).
         """
         self._check_can_send()
+        if not parse and not describe and not close_statements and len(param_sets) == 1:
+            # The hot path: one execution of a statement the server already knows.
+            _, formats, values = param_sets[0]
+            bind = messages.bind_values(
+                self._bind_prefix(statement, formats), values, self._bind_suffix(result_formats)
+            )
+            streaming = max_rows > 0
+            if streaming:
+                message = bind + messages.execute(b"", max_rows) + messages.FLUSH
+            else:
+                message = bind + _EXECUTE_ALL_SYNC
+            return self._queue_extended(message, streaming)
         sql_data = self._encode_sql(sql)
         parts: list[bytes] = [messages.close(b"S", name) for name in close_statements]
         parsed_oids: Sequence[int] | None = None
-        bind_formats: Sequence[int] | None = None
-        bind_prefix = b""
-        bind_suffix = messages.bind_suffix(result_formats)
-        describe_portal = messages.describe(b"P", b"")
-        execute = messages.execute(b"", max_rows)
+        bind_suffix = self._bind_suffix(result_formats)
+        execute = messages.execute(b"", max_rows) if max_rows else _EXECUTE_ALL
         for oids, formats, values in param_sets:
             if parse and (parsed_oids is None or list(oids) != list(parsed_oids)):
                 parts.append(messages.parse(statement, sql_data, oids))
                 parsed_oids = oids
-            if bind_formats is None or list(formats) != list(bind_formats):
-                bind_prefix = messages.bind_prefix(b"", statement, formats)
-                bind_formats = formats
-            parts.append(messages.bind_values(bind_prefix, values, bind_suffix))
+            parts.append(
+                messages.bind_values(self._bind_prefix(statement, formats), values, bind_suffix)
+            )
             if describe:
-                parts.append(describe_portal)
+                parts.append(_DESCRIBE_PORTAL)
             parts.append(execute)
         streaming = max_rows > 0
         parts.append(messages.FLUSH if streaming else messages.SYNC)
+        return self._queue_extended(b"".join(parts), streaming)
+
+    def _queue_extended(self, message: bytes, streaming: bool) -> Exchange:
         exchange = Exchange(extended=True, synced=not streaming)
-        self._outgoing.append(b"".join(parts))
+        self._outgoing.append(message)
         self._pending.append(exchange)
         self.phase = BUSY
         return exchange
+
+    def _bind_prefix(self, statement: bytes, formats: Sequence[int]) -> bytes:
+        """``messages.bind_prefix`` for the unnamed portal, the last one reused."""
+        cached = self._last_bind_prefix
+        if cached[0] == statement and cached[1] == formats:
+            return cached[2]
+        prefix = messages.bind_prefix(b"", statement, formats)
+        self._last_bind_prefix = (statement, formats, prefix)
+        return prefix
+
+    def _bind_suffix(self, result_formats: Sequence[int]) -> bytes:
+        """``messages.bind_suffix``, the last one reused."""
+        cached = self._last_bind_suffix
+        if cached[0] == result_formats:
+            return cached[1]
+        suffix = messages.bind_suffix(result_formats)
+        self._last_bind_suffix = (result_formats, suffix)
+        return suffix
 
     def send_execute(self, exchange: Exchange, max_rows: int) -> None:
         """Ask a suspended streaming exchange for its next ``max_rows`` rows."""
@@ -348,8 +391,6 @@ class Machine:
         With ``join_copy_data``, one ``CopyOutData`` carries all the complete CopyData
         messages in the buffer (joined) instead of one message.
         """
-        if self._events:
-            return self._events.pop(0)
         if self.phase == FAILED:
             raise self._broken()
         try:
@@ -362,20 +403,25 @@ class Machine:
         buf = self._buf
         pos = self._pos
         end = len(buf)
+        max_sizes = messages.MAX_PAYLOAD_LENGTHS
+        rows = self._rows
         while end - pos >= 5:
-            if self.phase == STARTUP and buf[pos] not in _STARTUP_MESSAGE_TYPES:
+            kind = buf[pos]
+            if self.phase == STARTUP and kind not in _STARTUP_MESSAGE_TYPES:
                 raise ProtocolViolation(
                     f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
                     "is not a PostgreSQL server, or not one that speaks protocol 3.0"
                 )
-            kind, size = messages.parse_header(buf, pos)
+            size = _unpack_int32(buf, pos + 1)[0] - 4
+            if size < 0 or size > max_sizes.get(kind, -1):
+                messages.parse_header(buf, pos)  # raises the ProtocolViolation naming it
             stop = pos + 5 + size
             if stop > end:
                 self._pos = pos
                 self._need = stop - pos
                 break
-            if kind == 68 and self._rows is not None:  # DataRow, the hot path
-                self._rows.append(buf[pos + 5 : stop])
+            if kind == 68 and rows is not None:  # DataRow, the hot path
+                rows.append(buf[pos + 5 : stop])
                 pos = stop
                 continue
             if kind == 50 and size == 0 and self.phase == BUSY and self._pending:  # BindComplete
@@ -384,10 +430,15 @@ class Machine:
             if kind == 100 and join_copy_data and self.phase == COPY_OUT and self._pending:
                 return self._joined_copy_data(pos + 5, stop)
             self._pos = stop
-            event = self._handle(kind, buf[pos + 5 : stop])
+            payload = buf[pos + 5 : stop]
             pos = stop
+            if kind in _ASYNC_OR_ERROR or self.phase == STARTUP or not self._pending:
+                event = self._handle(kind, payload)
+            else:  # a response to the oldest request in flight
+                event = self._handle_response(kind, payload, self._pending[0])
             if event is not None:
                 return event
+            rows = self._rows
         else:
             self._pos = pos
             self._need = 5

@@ -9,7 +9,7 @@ Backend decoders take a message's payload (without type byte and length) and rai
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable, NamedTuple
 
 from purepg.errors import ProgrammingError, ProtocolViolation
@@ -59,6 +59,9 @@ _uint32 = struct.Struct("!I")
 _header = struct.Struct("!ci")
 _unpack_int16 = _int16.unpack_from
 _unpack_int32 = _int32.unpack_from
+_unpack_column_fields = struct.Struct("!IhIhih").unpack_from
+"""A RowDescription field after its name: table OID, column number, type OID, type size,
+type modifier, format code."""
 _unpack_uint32 = _uint32.unpack_from
 
 
@@ -370,6 +373,24 @@ def parse_fields(payload: bytes, message: str, encoding: str) -> dict[str, str]:
 
 def parse_row_description(payload: bytes, encoding: str) -> list[Column]:
     """RowDescription: one ``Column`` per field."""
+    columns: list[Column] = []
+    try:
+        count = _unpack_int16(payload, 0)[0]
+        pos = 2
+        for _ in range(count):
+            end = payload.index(b"\0", pos)
+            name = payload[pos:end].decode(encoding)
+            columns.append(Column(name, *_unpack_column_fields(payload, end + 1)))
+            pos = end + 19
+        if pos == len(payload) and count >= 0:
+            return columns
+    except (ValueError, struct.error):  # UnicodeDecodeError too
+        pass
+    return _parse_row_description_checked(payload, encoding)
+
+
+def _parse_row_description_checked(payload: bytes, encoding: str) -> list[Column]:
+    """``parse_row_description`` field by field: the error names what is wrong."""
     reader = _Reader(payload, "RowDescription")
     count = reader.int16()
     if count < 0:
@@ -509,6 +530,45 @@ def parse_data_row_raw(payload: bytes) -> tuple[bytes | None, ...]:
     return tuple(values)
 
 
+def data_row_columns(payloads: Iterable[bytes], count: int) -> list[list[bytes | None]]:
+    """DataRows of ``count`` columns, transposed: one list per column holding its values
+    (bytes, None for NULL), in row order, to be decoded a column at a time.
+
+    The framing is checked as ``parse_data_row_raw`` does; a row with another number of
+    columns, a bad length or trailing bytes raises ProtocolViolation.
+    """
+    columns: list[list[bytes | None]] = [[] for _ in range(count)]
+    appends = [column.append for column in columns]
+    header = _int16.pack(count)
+    payload = b""
+    pos = 0
+    try:
+        for payload in payloads:
+            if payload[:2] != header:
+                found = _unpack_int16(payload, 0)[0]
+                raise _row_violation(f"{found} columns, the RowDescription announced {count}")
+            pos = 2
+            for append in appends:
+                size = _unpack_int32(payload, pos)[0]
+                pos += 4
+                if size >= 0:
+                    stop = pos + size
+                    append(payload[pos:stop])  # short if truncated: caught by the end check
+                    pos = stop
+                elif size == -1:
+                    append(None)
+                else:
+                    raise _row_violation(f"column length {size}")
+            if pos != len(payload):
+                break
+    except struct.error:
+        raise _row_violation("truncated") from None
+    if pos != len(payload):
+        end = len(payload)
+        raise _row_violation("truncated" if pos > end else f"{end - pos} trailing bytes")
+    return columns
+
+
 def decode_data_row(payload: bytes, decoders: Sequence[Decoder]) -> tuple[Any, ...]:
     """DataRow decoded column by column: ``decoders[i]`` turns column i's bytes into a value.
 
@@ -544,6 +604,13 @@ def decode_data_row(payload: bytes, decoders: Sequence[Decoder]) -> tuple[Any, .
         end = len(payload)
         raise _row_violation("truncated" if pos > end else f"{end - pos} trailing bytes")
     return tuple(row)
+
+
+MAX_PAYLOAD_LENGTHS: dict[int, int] = {
+    kind: (MAX_SHORT_MESSAGE_LENGTH if kind in SHORT_MESSAGE_TYPES else MAX_MESSAGE_LENGTH) - 4
+    for kind in BACKEND_MESSAGE_NAMES
+}
+"""The largest valid payload of each backend message type (what ``parse_header`` checks)."""
 
 
 def parse_header(data: bytes, pos: int) -> tuple[int, int]:
