@@ -365,6 +365,10 @@ class Machine:
         if not data:
             self._eof = True
             return
+        if self._pos >= len(self._buf) and not self._chunks:  # nothing left over: the usual case
+            self._buf = data
+            self._pos = 0
+            return
         self._chunks.append(data)
         self._chunked += len(data)
         if len(self._buf) - self._pos + self._chunked >= self._need:
@@ -405,15 +409,16 @@ class Machine:
         end = len(buf)
         max_sizes = messages.MAX_PAYLOAD_LENGTHS
         rows = self._rows
+        startup = self.phase == STARTUP  # it ends with ReadyForQuery, which returns
         while end - pos >= 5:
             kind = buf[pos]
-            if self.phase == STARTUP and kind not in _STARTUP_MESSAGE_TYPES:
+            if startup and kind not in _STARTUP_MESSAGE_TYPES:
                 raise ProtocolViolation(
                     f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
                     "is not a PostgreSQL server, or not one that speaks protocol 3.0"
                 )
             size = _unpack_int32(buf, pos + 1)[0] - 4
-            if size < 0 or size > max_sizes.get(kind, -1):
+            if not 0 <= size <= max_sizes.get(kind, -1):
                 messages.parse_header(buf, pos)  # raises the ProtocolViolation naming it
             stop = pos + 5 + size
             if stop > end:
@@ -432,7 +437,7 @@ class Machine:
             self._pos = stop
             payload = buf[pos + 5 : stop]
             pos = stop
-            if kind in _ASYNC_OR_ERROR or self.phase == STARTUP or not self._pending:
+            if startup or kind in _ASYNC_OR_ERROR or not self._pending:
                 event = self._handle(kind, payload)
             else:  # a response to the oldest request in flight
                 event = self._handle_response(kind, payload, self._pending[0])
