@@ -3,8 +3,11 @@ the other fetch methods keep them; scrolling back still returns every row."""
 
 from __future__ import annotations
 
+import asyncio
+
 import purepg
 import pytest
+from purepg import aio
 from purepg import cursor as cursor_module
 
 ROWS = 2500  # more than one decoding chunk
@@ -72,3 +75,19 @@ def test_iterating_after_fetchall_and_scroll_yields_decoded_rows(conn):
     cur.fetchall()
     cur.scroll(2, mode="absolute")
     assert list(cur) == [(3,), (4,), (5,)]
+
+
+def test_asyncio_fetchall_leaves_no_raw_payloads_behind(pg_cluster, small_chunks):
+
+    async def fetch() -> tuple[int, int, list[int]]:
+        connection = await aio.connect(**pg_cluster.params("scram-sha-256"))
+        try:
+            cur = connection.cursor()
+            await cur.execute(QUERY)
+            before = cur.raw_rows
+            rows = await cur.fetchall()
+            return before, cur.raw_rows, [row[0] for row in rows]
+        finally:
+            await connection.close()
+
+    assert asyncio.run(fetch()) == (ROWS, 0, expected())

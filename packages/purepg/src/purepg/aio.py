@@ -26,7 +26,7 @@ from purepg.connection import (
     begin_statement,
     statement_timeout_option,
 )
-from purepg.cursor import CursorState, _chunks, decode_rows
+from purepg.cursor import CursorState, _chunks
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
@@ -96,6 +96,11 @@ class AsyncConnection:
         if self._transport.closed or self._machine.phase == "failed":
             return 2
         return 0
+
+    def fail(self, error: errors.Error) -> None:
+        """Mark the connection broken because of ``error`` (e.g. a protocol violation found
+        while decoding rows): ``closed`` becomes 2 (``close()`` closes the socket)."""
+        self._machine.fail(error)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -360,32 +365,17 @@ class AsyncCursor(CursorState):
 
     # -- fetching ---------------------------------------------------------------------------
 
-    def _take(self, count: int) -> list[tuple[Any, ...]]:
-        self._check_usable()
-        rows = self._rows
-        if rows is None:
-            raise ProgrammingError("no results to fetch")
-        end = min(self._pos + max(count, 0), len(rows))
-        chunk = rows[self._pos : end]
-        self._pos = end
-        try:
-            return decode_rows(chunk, self._decoders, self._columns or ())
-        except errors.ProtocolViolation as exc:
-            self.connection._machine.fail(exc)
-            raise
-
     async def fetchone(self) -> tuple[Any, ...] | None:
         """The next row, or None when there are no more."""
-        rows = self._take(1)
-        return rows[0] if rows else None
+        return self._fetch_one()
 
     async def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
         """Up to ``size`` (default ``arraysize``) next rows."""
-        return self._take(self.arraysize if size is None else size)
+        return self._fetch_many(size)
 
     async def fetchall(self) -> list[tuple[Any, ...]]:
-        """Every remaining row."""
-        return self._take(len(self._rows) if self._rows is not None else 0)
+        """Every remaining row (their raw payloads are freed as they are decoded)."""
+        return self._fetch_all()
 
     def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
         return self

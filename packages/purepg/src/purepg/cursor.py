@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from purepg.codecs.registry import Registry
     from purepg.connection import Connection
+    from purepg.errors import Error
 
     class _CursorOwner(Protocol):
         """What `CursorState` needs of its connection (blocking or asyncio)."""
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
         @property
         def registry(self) -> Registry: ...
+
+        def fail(self, error: Error) -> None: ...
 
 
 NO_PARAMS: ParamSet = ((), (), ())
@@ -237,6 +240,92 @@ class CursorState:
         decoders = [decoder(c.type_oid, c.format) for c in columns]
         self._decoder_memo = (columns, registry, registry.generation, decoders)
         return decoders
+
+    # -- fetching (no I/O: the rows are all here) ---------------------------------------------
+
+    # Rows stay raw DataRow payloads until fetched. fetchone / fetchmany / iteration decode
+    # them and keep the payloads (the caller owns the decoded rows: iterating a big result
+    # holds only the small raw rows). fetchall replaces each payload by its decoded row, a
+    # chunk at a time, so the payloads are freed while it runs and the rows it returns are
+    # the only copy of the result (the peak is the decoded rows, not raw + decoded). Rows
+    # fetched again after ``scroll()`` moved back are the very tuples decoded before.
+
+    def _check_result(self) -> list[Any]:
+        self._check_usable()
+        if self._rows is None:
+            raise ProgrammingError("no results to fetch")
+        return self._rows
+
+    def _fetch_one(self) -> tuple[Any, ...] | None:
+        """The next row, or None when there are no more."""
+        rows = self._check_result()
+        if self._pos >= len(rows):
+            return None
+        payload = rows[self._pos]
+        self._pos += 1
+        if type(payload) is tuple:  # decoded by fetchall, then scrolled back to
+            return payload
+        try:
+            return decode_data_row(payload, self._decoders)
+        except (*DECODE_ERRORS, ProtocolViolation):
+            return self._decode_batch((payload,))[0]  # decodes again to raise the right error
+
+    def _fetch_many(self, size: int | None) -> list[tuple[Any, ...]]:
+        """Up to ``size`` (default ``arraysize``) next rows."""
+        rows = self._check_result()
+        count = self.arraysize if size is None else size
+        end = min(self._pos + max(count, 0), len(rows))
+        return self._decode(rows, end)
+
+    def _fetch_all(self) -> list[tuple[Any, ...]]:
+        """Every remaining row, each raw payload replaced by its row as it is decoded."""
+        rows = self._check_result()
+        return self._decode(rows, len(rows), keep=True)
+
+    def _decode(self, rows: list[Any], end: int, keep: bool = False) -> list[tuple[Any, ...]]:
+        """Rows ``_pos`` to ``end`` decoded, ``DECODE_CHUNK`` at a time; with ``keep`` each
+        chunk's payloads in ``rows`` are replaced by the decoded rows."""
+        start = self._pos
+        self._pos = end
+        decoded: list[tuple[Any, ...]] = []
+        for first in range(start, end, DECODE_CHUNK):
+            last = min(first + DECODE_CHUNK, end)
+            chunk = rows[first:last]
+            if tuple in map(type, chunk):  # some were decoded by an earlier fetchall
+                fresh = iter(self._decode_batch([row for row in chunk if type(row) is bytes]))
+                chunk = [row if type(row) is tuple else next(fresh) for row in chunk]
+            else:
+                chunk = self._decode_batch(chunk)
+            if keep:
+                rows[first:last] = chunk
+            decoded += chunk
+        return decoded
+
+    def _decode_batch(self, payloads: Sequence[bytes]) -> list[tuple[Any, ...]]:
+        """Rows decoded; a DataRow breaking the protocol also breaks the connection."""
+        try:
+            return decode_rows(payloads, self._decoders, self._columns or ())
+        except ProtocolViolation as exc:
+            self.connection.fail(exc)
+            raise
+
+    @property
+    def raw_rows(self) -> int:
+        """Debug counter: rows of the result still held as raw DataRow payloads."""
+        return sum(type(row) is bytes for row in self._rows or ())
+
+    def scroll(self, value: int, mode: str = "relative") -> None:
+        """Move the position in the result (``relative`` or ``absolute``)."""
+        rows = self._check_result()
+        if mode == "relative":
+            target = self._pos + value
+        elif mode == "absolute":
+            target = value
+        else:
+            raise ProgrammingError(f"scroll mode must be 'relative' or 'absolute', not {mode!r}")
+        if not 0 <= target <= len(rows):
+            raise IndexError("scroll destination out of range")
+        self._pos = target
 
 
 class Cursor(CursorState):
@@ -491,91 +580,19 @@ class Cursor(CursorState):
         target = table if not columns else f"{table} ({', '.join(columns)})"
         return f"COPY {target} {direction} WITH DELIMITER {literal(sep)} NULL {literal(null)}"
 
-    # -- fetching ---------------------------------------------------------------------------
-
-    # Rows stay raw DataRow payloads until fetched. fetchone / fetchmany / iteration decode
-    # them and keep the payloads (the caller owns the decoded rows: iterating a big result
-    # holds only the small raw rows). fetchall replaces each payload by its decoded row, a
-    # chunk at a time, so the payloads are freed while it runs and the rows it returns are
-    # the only copy of the result (the peak is the decoded rows, not raw + decoded). Rows
-    # fetched again after ``scroll()`` moved back are the very tuples decoded before.
-
-    def _check_result(self) -> list[Any]:
-        self._check_usable()
-        if self._rows is None:
-            raise ProgrammingError("no results to fetch")
-        return self._rows
+    # -- fetching (the decoding is `CursorState`'s) -----------------------------------------
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The next row, or None when there are no more."""
-        rows = self._check_result()
-        if self._pos >= len(rows):
-            return None
-        payload = rows[self._pos]
-        self._pos += 1
-        if type(payload) is tuple:  # decoded by fetchall, then scrolled back to
-            return payload
-        try:
-            return decode_data_row(payload, self._decoders)
-        except (*DECODE_ERRORS, ProtocolViolation):
-            return self._decode_batch((payload,))[0]  # decodes again to raise the right error
+        return self._fetch_one()
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
         """Up to ``size`` (default ``arraysize``) next rows."""
-        rows = self._check_result()
-        count = self.arraysize if size is None else size
-        end = min(self._pos + max(count, 0), len(rows))
-        return self._decode(rows, end)
+        return self._fetch_many(size)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """Every remaining row (their raw payloads are freed as they are decoded)."""
-        rows = self._check_result()
-        return self._decode(rows, len(rows), keep=True)
-
-    def _decode(self, rows: list[Any], end: int, keep: bool = False) -> list[tuple[Any, ...]]:
-        """Rows ``_pos`` to ``end`` decoded, ``DECODE_CHUNK`` at a time; with ``keep`` each
-        chunk's payloads in ``rows`` are replaced by the decoded rows."""
-        start = self._pos
-        self._pos = end
-        decoded: list[tuple[Any, ...]] = []
-        for first in range(start, end, DECODE_CHUNK):
-            last = min(first + DECODE_CHUNK, end)
-            chunk = rows[first:last]
-            if tuple in map(type, chunk):  # some were decoded by an earlier fetchall
-                fresh = iter(self._decode_batch([row for row in chunk if type(row) is bytes]))
-                chunk = [row if type(row) is tuple else next(fresh) for row in chunk]
-            else:
-                chunk = self._decode_batch(chunk)
-            if keep:
-                rows[first:last] = chunk
-            decoded += chunk
-        return decoded
-
-    def _decode_batch(self, payloads: Sequence[bytes]) -> list[tuple[Any, ...]]:
-        """Rows decoded; a DataRow breaking the protocol also breaks the connection."""
-        try:
-            return decode_rows(payloads, self._decoders, self._columns or ())
-        except ProtocolViolation as exc:
-            self.connection.fail(exc)
-            raise
-
-    @property
-    def raw_rows(self) -> int:
-        """Debug counter: rows of the result still held as raw DataRow payloads."""
-        return sum(type(row) is bytes for row in self._rows or ())
-
-    def scroll(self, value: int, mode: str = "relative") -> None:
-        """Move the position in the result (``relative`` or ``absolute``)."""
-        rows = self._check_result()
-        if mode == "relative":
-            target = self._pos + value
-        elif mode == "absolute":
-            target = value
-        else:
-            raise ProgrammingError(f"scroll mode must be 'relative' or 'absolute', not {mode!r}")
-        if not 0 <= target <= len(rows):
-            raise IndexError("scroll destination out of range")
-        self._pos = target
+        return self._fetch_all()
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return self
