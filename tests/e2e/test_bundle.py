@@ -66,20 +66,20 @@ def test_pycache_and_compiled_files_never_go_in(tmp_path: Path) -> None:
     assert [name for name in names if "__pycache__" in name or name.endswith(".pyc")] == []
 
 
-def test_the_package_holds_the_handler_the_facade_purepg_and_its_dependencies(
+def test_the_package_holds_the_handler_the_facade_and_purepg_without_dependencies(
     tmp_path: Path,
 ) -> None:
     bundle = assemble(tmp_path / "app.zip", handler=HANDLER_FILE, python="3.11", arch="x86_64")
     top_level = {name.split("/")[0] for name in names_in(bundle.path)}
     packages = {name for name in top_level if not name.endswith(".dist-info")}
-    assert packages == {"sample_handler.py", "pgfacade", "purepg", "scramp", "asn1crypto"}
+    assert packages == {"sample_handler.py", "pgfacade", "purepg"}
     assert not bundle.with_psycopg2
 
 
 def test_distribution_metadata_goes_in_without_machine_specific_files(tmp_path: Path) -> None:
     bundle = assemble(tmp_path / "app.zip", handler=HANDLER_FILE, python="3.11", arch="x86_64")
     names = names_in(bundle.path)
-    for dist in ("scramp", "asn1crypto", "purepg", "pgfacade"):
+    for dist in ("purepg", "pgfacade"):
         assert any(n.startswith(f"{dist}-") and n.endswith(".dist-info/METADATA") for n in names)
     machine_specific = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
     assert [n for n in names if n.rsplit("/", 1)[-1] in machine_specific] == []

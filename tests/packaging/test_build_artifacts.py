@@ -2,10 +2,8 @@
 offline into a clean virtual environment and import.
 
 Builds go to a temporary directory, never into the repository. The clean environment gets
-nothing from an index: ``pip install --no-index --find-links`` with the built wheels and a
-wheelhouse holding scramp and asn1crypto (purepg's dependencies), taken from ``$PIP_FIND_LINKS``
-or from the wheelhouse cache (``$PUREPG_WHEELHOUSE``, default ``~/.cache/purepg/wheelhouse``),
-which is filled once with ``pip download`` of the versions installed here.
+nothing from an index: ``pip install --no-index --find-links`` with the built wheels only, which
+works because purepg has no runtime dependencies (and pgfacade only purepg).
 """
 
 from __future__ import annotations
@@ -18,14 +16,12 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"purepg": ROOT / "packages" / "purepg", "pgfacade": ROOT / "packages" / "pgfacade"}
-DEPENDENCIES = ("scramp", "asn1crypto")  # purepg's, with scramp's own
 PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
 DIALECTS = {
     "purepg": "postgresql.purepg = purepg.sqlalchemy_dialect:PGDialect_purepg",
@@ -98,6 +94,13 @@ def test_wheel_metadata_is_complete(dist, name):
         assert f"Programming Language :: Python :: {version}" in classifiers
 
 
+def test_purepg_has_no_runtime_dependencies(dist):
+    # Every import costs an AWS Lambda cold start; extras (sqlalchemy) are opt-in.
+    requirements = _wheel_metadata(dist, "purepg").get_all("Requires-Dist") or []
+
+    assert [req for req in requirements if "extra ==" not in req] == []
+
+
 def test_pgfacade_depends_on_purepg_and_offers_aws_extras(dist):
     meta = _wheel_metadata(dist, "pgfacade")
 
@@ -137,45 +140,7 @@ def test_sdist_holds_sources_readme_and_changelog(dist, name):
     assert not [f for f in files if "__pycache__" in f]
 
 
-def _wheelhouse() -> Path:
-    """A directory with wheels of purepg's dependencies, at the versions installed here."""
-    wanted = {name: metadata.version(name) for name in DEPENDENCIES}
-    candidates = [Path(p) for p in os.environ.get("PIP_FIND_LINKS", "").split() if p]
-    cache = Path(
-        os.environ.get("PUREPG_WHEELHOUSE", Path.home() / ".cache" / "purepg" / "wheelhouse")
-    )
-    for directory in [*candidates, cache]:
-        if all(list(directory.glob(f"{n}-{v}-*.whl")) for n, v in wanted.items()):
-            return directory
-    cache.mkdir(parents=True, exist_ok=True)
-    pins = [f"{name}=={version}" for name, version in wanted.items()]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--dest",
-            str(cache),
-            *pins,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(
-            f"no wheels of {', '.join(pins)} offline and pip download failed; put them in "
-            f"{cache} or $PUREPG_WHEELHOUSE:\n{result.stderr[-500:]}"
-        )
-    return cache
-
-
 def test_wheels_install_offline_into_a_clean_venv_and_import(dist, tmp_path):
-    wheelhouse = _wheelhouse()
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
@@ -190,8 +155,6 @@ def test_wheels_install_offline_into_a_clean_venv_and_import(dist, tmp_path):
             "--disable-pip-version-check",
             "--find-links",
             str(dist),
-            "--find-links",
-            str(wheelhouse),
             "purepg",
             "pgfacade",
         ],

@@ -1,7 +1,8 @@
 """Authentication exchanges (cleartext, md5, SCRAM, channel binding, require_auth), bytes only.
 
-The server side of SCRAM is a genuine scramp ScramServer, so a correct client completes and a
-forged server is caught.
+The server side of SCRAM is scramp's ScramServer (a test-only dependency: an independent
+implementation), so a correct client completes and a forged server is caught. purepg's own
+SCRAM client and SASLprep are tested in detail in test_scram.py.
 """
 
 from __future__ import annotations
@@ -133,6 +134,62 @@ def test_channel_binding_disable_uses_plain_scram_even_when_plus_is_offered(cert
     )
     initial = authenticator.respond(pgauth.AUTH_SASL, mechanisms(pgauth.SCRAM, pgauth.SCRAM_PLUS))
     assert sasl_payload(initial).startswith(b"SCRAM-SHA-256\0")
+    assert client_first(initial).startswith(b"n,,")
+
+
+def client_first(initial: bytes | None) -> bytes:
+    """The client-first-message inside a SASLInitialResponse (after mechanism and length)."""
+    payload = sasl_payload(initial)
+    return payload[payload.index(b"\0") + 5 :]
+
+
+def test_scram_without_tls_says_the_client_cannot_bind():
+    authenticator = pgauth.Authenticator("alice", PASSWORD)
+    initial = authenticator.respond(pgauth.AUTH_SASL, mechanisms(pgauth.SCRAM))
+    assert client_first(initial).startswith(b"n,,")
+
+
+def test_scram_over_tls_without_plus_offered_says_the_client_could_bind(certificate_der):
+    # GS2 flag "y": a server that does support SCRAM-SHA-256-PLUS then detects a downgrade.
+    authenticator = pgauth.Authenticator(
+        "alice", PASSWORD, tls=True, server_certificate=certificate_der
+    )
+    initial = scram_exchange(authenticator, FakeScramServer())
+    assert client_first(initial).startswith(b"y,,")
+
+
+def test_the_certificate_is_only_read_when_binding_to_it():
+    authenticator = pgauth.Authenticator(
+        "alice", PASSWORD, tls=True, server_certificate=b"not a certificate"
+    )
+    initial = authenticator.respond(pgauth.AUTH_SASL, mechanisms(pgauth.SCRAM))
+    assert sasl_payload(initial).startswith(b"SCRAM-SHA-256\0")
+
+
+@pytest.mark.parametrize("password", ["p\u00e4ssw\u00f6rd", "correct\u00a0horse", "\u2168"])
+def test_non_ascii_passwords_complete_against_a_genuine_server(password):
+    # scramp's server SASLprep's the password independently: a cross-check of ours.
+    authenticator = pgauth.Authenticator("alice", password)
+    scram_exchange(authenticator, FakeScramServer(password=password))
+    assert authenticator.mechanism == pgauth.SCRAM
+
+
+def test_a_server_error_in_server_final_is_reported_with_its_reason():
+    authenticator = pgauth.Authenticator("alice", PASSWORD)
+    server = FakeScramServer()
+    initial = authenticator.respond(pgauth.AUTH_SASL, mechanisms(pgauth.SCRAM))
+    authenticator.respond(pgauth.AUTH_SASL_CONTINUE, server.first(sasl_payload(initial)))
+    with pytest.raises(OperationalError, match="server reported an error: 'invalid-proof'"):
+        authenticator.respond(pgauth.AUTH_SASL_FINAL, b"e=invalid-proof")
+
+
+def test_a_hostile_iteration_count_is_a_connection_error():
+    authenticator = pgauth.Authenticator("alice", PASSWORD)
+    initial = authenticator.respond(pgauth.AUTH_SASL, mechanisms(pgauth.SCRAM))
+    nonce = client_first(initial).split(b"r=")[1]
+    server_first = b"r=" + nonce + b"xyz,s=QSXCR+Q6sek8bf92,i=0"
+    with pytest.raises(OperationalError, match="SCRAM authentication failed: invalid iteration"):
+        authenticator.respond(pgauth.AUTH_SASL_CONTINUE, server_first)
 
 
 def test_channel_binding_require_without_tls_is_refused():

@@ -3,6 +3,7 @@ the driver: the package ``__init__`` loads ``connect``, ``Connection``, ``Cursor
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -31,3 +32,41 @@ def test_the_driver_names_still_resolve_on_the_package():
     assert purepg.Cursor is Cursor
     assert purepg.ISOLATION_LEVEL_SERIALIZABLE == 3
     assert "connect" in dir(purepg)
+
+
+def test_connecting_with_scram_loads_no_third_party_or_metadata_modules(pg_cluster):
+    """A cold start (AWS Lambda) pays for every import: SCRAM needs only hashlib, hmac, base64.
+
+    With an ASCII password not even purepg's SASLprep is loaded.
+    """
+    heavy = ("scramp", "asn1crypto", "importlib.metadata", "purepg.protocol.saslprep")
+    code = (
+        "import json, sys, purepg\n"
+        "purepg.connect(**json.loads(sys.argv[1])).close()\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    params = json.dumps(pg_cluster.params("scram-sha-256"))
+    result = subprocess.run(
+        [sys.executable, "-c", code, params], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_tcp_connect_loads_neither_dataclasses_nor_the_idna_codec(pg_cluster):
+    """``dataclasses`` (it pulls in inspect, ast, dis) and ``encodings.idna`` (stringprep,
+    unicodedata) cost a cold start milliseconds: an ASCII host name needs neither."""
+    heavy = ("dataclasses", "inspect", "encodings.idna", "stringprep", "ssl")
+    code = (
+        "import json, sys, purepg\n"
+        "purepg.connect(**json.loads(sys.argv[1])).close()\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    params = {**pg_cluster.params("scram-sha-256"), "host": "localhost"}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code, json.dumps(params)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
+    assert result.stdout.strip() == "[]"

@@ -29,12 +29,12 @@ from lambda_psycopg.errors import BuildError
 from lambda_psycopg.steps.package import LAYER_PREFIX, deterministic_zip, sha256_of
 from lambda_psycopg.targets import Target
 
-# purepg's runtime dependency is scramp, whose own dependency is asn1crypto: all pure Python.
-PURE_PACKAGES = ("pgfacade", "purepg", "scramp", "asn1crypto")
+# pgfacade and purepg: pure Python, and purepg has no runtime dependencies.
+PURE_PACKAGES = ("pgfacade", "purepg")
 EXCLUDED_DIRS = frozenset({"__pycache__"})
 EXCLUDED_SUFFIXES = frozenset({".pyc", ".pyo"})
-# Metadata that describes the package (``importlib.metadata.version()`` needs METADATA; scramp
-# calls it on import). RECORD, INSTALLER, REQUESTED and direct_url.json describe this machine's
+# Metadata that describes the package (``importlib.metadata.version()`` and licence tools read
+# METADATA). RECORD, INSTALLER, REQUESTED and direct_url.json describe this machine's
 # installation and stay out.
 METADATA_FILES = frozenset({"METADATA", "WHEEL", "top_level.txt", "entry_points.txt"})
 

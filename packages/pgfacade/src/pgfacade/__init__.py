@@ -27,8 +27,8 @@ if TYPE_CHECKING:
         Warning,
     )
 
+    from .connecting import DriverNotAvailableError
     from .lambda_runtime import LambdaContext
-    from .selection import DriverNotAvailableError
     from .settings import Settings
 
 __version__ = "0.1.0"
@@ -199,7 +199,7 @@ def __getattr__(name: str) -> Any:
 
         return Settings
     if name == "DriverNotAvailableError":
-        from .selection import DriverNotAvailableError
+        from .connecting import DriverNotAvailableError
 
         return DriverNotAvailableError
     raise AttributeError(f"module 'pgfacade' has no attribute {name!r}")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from . import driver_info
-from .selection import DriverNotAvailableError
+from .connecting import DriverNotAvailableError
 
 
 def main(argv: list[str] | None = None) -> int:

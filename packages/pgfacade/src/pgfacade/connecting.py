@@ -1,13 +1,13 @@
-"""Open one connection through the selected backend, with credentials and the TLS default."""
+"""Choose the backend driver (and say why), and open one connection through it, with
+credentials and the TLS default. (One module rather than two: each module costs a Lambda cold
+start a few tenths of a millisecond.)"""
 
 from __future__ import annotations
 
 import functools
-import importlib
 import os
+import sys
 
-from .logs import DEBUG, INFO, log
-from .selection import ENV_VARIABLE, Selection, select_driver
 from .settings import Settings, with_tls_default
 
 TYPE_CHECKING = False
@@ -16,6 +16,88 @@ if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, ke
     from typing import Any
 
     from purepg import errors
+
+DRIVERS = ("psycopg2", "purepg")
+ENV_VARIABLE = "PGFACADE_DRIVER"
+
+
+class DriverNotAvailableError(ImportError):
+    """A driver forced by ``driver=`` or ``PGFACADE_DRIVER`` cannot be imported."""
+
+
+class Selection:
+    """The chosen driver: its name, the reason, its module, and what failed to import before."""
+
+    __slots__ = ("import_errors", "module", "name", "reason")
+
+    def __init__(
+        self,
+        name: str,
+        reason: str,
+        module: ModuleType,
+        import_errors: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.reason = reason
+        self.module = module
+        self.import_errors: dict[str, str] = {} if import_errors is None else import_errors
+
+    def __repr__(self) -> str:
+        return f"Selection(name={self.name!r}, reason={self.reason!r})"
+
+
+def _normalise(name: str, origin: str) -> str:
+    cleaned = name.strip().lower()
+    if cleaned not in DRIVERS:
+        raise ValueError(
+            f"unknown pgfacade driver {name!r} from {origin}; expected one of {', '.join(DRIVERS)}"
+        )
+    return cleaned
+
+
+def _import(name: str) -> ModuleType:
+    __import__(name)  # not importlib.import_module: importing importlib costs a cold start
+    return sys.modules[name]
+
+
+def select_driver(driver: str | None = None, environ: dict[str, str] | None = None) -> Selection:
+    """Choose the backend: ``driver`` argument, else ``PGFACADE_DRIVER``, else psycopg2 when it
+    imports, else purepg. A forced driver that cannot be imported raises ``DriverNotAvailableError``
+    naming the driver and the ImportError."""
+    env = os.environ if environ is None else environ
+    forced: tuple[str, str] | None = None
+    if driver is not None:
+        forced = (_normalise(driver, "the driver= argument"), "driver= argument")
+    elif env.get(ENV_VARIABLE, "").strip():
+        origin = f"{ENV_VARIABLE} environment variable"
+        forced = (_normalise(env[ENV_VARIABLE], f"the {origin}"), origin)
+    if forced is not None:
+        name, origin = forced
+        try:
+            module = _import(name)
+        except ImportError as exc:
+            raise DriverNotAvailableError(
+                f"pgfacade driver {name!r} was requested by the {origin} but cannot be imported: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        return Selection(name, f"requested by the {origin}", module)
+    errors: dict[str, str] = {}
+    for name in DRIVERS:
+        try:
+            module = _import(name)
+        except ImportError as exc:
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        if name == "psycopg2":
+            reason = "psycopg2 is importable (preferred: fastest)"
+        else:
+            reason = "psycopg2 is not importable; purepg runs everywhere"
+        return Selection(name, reason, module, errors)
+    raise DriverNotAvailableError(
+        "no PostgreSQL driver can be imported: "
+        + "; ".join(f"{name}: {message}" for name, message in errors.items())
+    )
+
 
 AUTHENTICATION_SQLSTATES = frozenset({"28P01", "28000"})
 
@@ -31,8 +113,11 @@ def current_selection(driver: str | None = None) -> Selection:
 
 
 def backend_module(selection: Selection) -> ModuleType:
-    """``pgfacade.backends.<driver>``."""
-    return importlib.import_module(f"pgfacade.backends.{selection.name}")
+    """``pgfacade.backends.<driver>`` (``__import__``: ``importlib`` is one more module to
+    load on a cold start)."""
+    name = f"pgfacade.backends.{selection.name}"
+    __import__(name)
+    return sys.modules[name]
 
 
 def is_authentication_failure(exc: errors.Error) -> bool:
@@ -40,11 +125,16 @@ def is_authentication_failure(exc: errors.Error) -> bool:
     return exc.sqlstate in AUTHENTICATION_SQLSTATES
 
 
+def _rejected_credentials(exc: Exception) -> bool:
+    """``exc`` is the server refusing the password or token."""
+    from purepg import errors
+
+    return isinstance(exc, errors.OperationalError) and is_authentication_failure(exc)
+
+
 def open_connection(settings: Settings) -> Any:
     """A new connection for ``settings``; with AWS credentials, one refetch when the server
     rejects them (the secret was rotated, the token expired)."""
-    from purepg import errors
-
     selection = current_selection(settings.driver)
     backend = backend_module(selection)
     refreshable = bool(settings.secret_id or settings.iam_auth)
@@ -55,21 +145,27 @@ def open_connection(settings: Settings) -> Any:
 
             params = aws.apply_credentials(settings, params, refresh=attempt == 2)
         params = with_tls_default(params)
-        log(
-            DEBUG,
-            "connecting with %s to host=%s dbname=%s user=%s sslmode=%s",
-            selection.name,
-            params.get("host"),
-            params.get("dbname"),
-            params.get("user"),
-            params.get("sslmode"),
-        )
+        if "logging" in sys.modules:  # else no handler can show it: `pgfacade.logs` not loaded
+            from .logs import DEBUG, log
+
+            log(
+                DEBUG,
+                "connecting with %s to host=%s dbname=%s user=%s sslmode=%s",
+                selection.name,
+                params.get("host"),
+                params.get("dbname"),
+                params.get("user"),
+                params.get("sslmode"),
+            )
         try:
             return backend.connect(
                 params, pooler_safe=settings.pooler_safe, socket_timeout=settings.socket_timeout
             )
-        except errors.OperationalError as exc:
-            if attempt == 2 or not refreshable or not is_authentication_failure(exc):
+        except Exception as exc:  # purepg's errors are imported by a failure only
+            if attempt == 2 or not refreshable or not _rejected_credentials(exc):
                 raise
-            log(INFO, "credentials rejected (SQLSTATE %s); fetching them again", exc.sqlstate)
+            from .logs import INFO, log
+
+            sqlstate = getattr(exc, "sqlstate", None)
+            log(INFO, "credentials rejected (SQLSTATE %s); fetching them again", sqlstate)
     raise AssertionError("unreachable")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 
-from .redaction import MASK
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, kept import-light
     from collections.abc import Callable, Mapping
@@ -150,6 +148,8 @@ class Settings:
         return merged
 
     def __repr__(self) -> str:
+        from .redaction import MASK
+
         params = ", ".join(
             f"{key}={MASK if key in SECRET_KEYS else value!r}" for key, value in self.params
         )

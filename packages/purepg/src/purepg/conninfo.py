@@ -17,8 +17,8 @@ import stat
 import sys
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from purepg.errors import ProgrammingError
 
@@ -374,8 +374,7 @@ def _check_value(key: str, value: str) -> None:
 # The resolved parameters
 
 
-@dataclass(frozen=True)
-class HostAddress:
+class HostAddress(NamedTuple):
     """One server to try: ``host`` is a name, an IP address, a Unix socket directory (starts
     with ``/``) or an abstract socket namespace (starts with ``@``), or ``""`` when only
     ``hostaddr`` was given; ``hostaddr`` is a numeric address that skips name resolution."""
@@ -408,21 +407,28 @@ class HostAddress:
         return f"{where}, port {self.port}"
 
 
-@dataclass(frozen=True)
-class ConnectParams:
-    """Validated connection parameters; the password is never shown in the repr."""
+_NO_VALUES: Mapping[str, str] = MappingProxyType({})
+_HIDDEN_IN_REPR = frozenset({"password", "sslpassword", "home", "values"})
+
+
+class ConnectParams(NamedTuple):
+    """Validated connection parameters; the password is never shown in the repr.
+
+    (Named tuples rather than dataclasses: ``dataclasses`` costs a cold start several
+    milliseconds of imports.)
+    """
 
     hosts: tuple[HostAddress, ...]
     dbname: str
     user: str
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None
     passfile: str | None = None
     sslmode: str = "prefer"
     sslnegotiation: str = "postgres"
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
-    sslpassword: str | None = field(default=None, repr=False)
+    sslpassword: str | None = None
     sslcrl: str | None = None
     sslcrldir: str | None = None
     sslcertmode: str = "allow"
@@ -448,10 +454,18 @@ class ConnectParams:
     requirepeer: str | None = None
     environment_settings: tuple[tuple[str, str], ...] = ()
     """Server settings libpq sends in the startup packet from PGDATESTYLE, PGTZ, PGGEQO."""
-    home: str | None = field(default=None, repr=False)
+    home: str | None = None
     """The home directory for ``~/.pgpass`` and ``~/.postgresql/`` (``None``: unknown)."""
-    values: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    values: Mapping[str, str] = _NO_VALUES
     """Every libpq keyword that was set, as merged strings (passwords included)."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(self._fields, self)
+            if name not in _HIDDEN_IN_REPR
+        )
+        return f"ConnectParams({shown})"
 
     def password_for(self, host: HostAddress) -> str | None:
         """The explicit password, else the password file's entry for ``host``, else None.

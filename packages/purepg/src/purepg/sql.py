@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -53,17 +52,41 @@ _CONTEXT_NAMES = {
 _MAX_CACHED_LENGTH = 20_000
 
 
-@dataclass(frozen=True)
 class ParsedQuery:
     """A query with ``$1..$n`` placeholders and how to bind parameters to them.
 
     ``names`` is ``None`` for positional placeholders (``count`` of them, maybe 0), else the
-    distinct names in order: ``$i`` is ``names[i - 1]``.
+    distinct names in order: ``$i`` is ``names[i - 1]``. Immutable: the parse cache shares
+    instances.
     """
+
+    __slots__ = ("count", "names", "sql")
 
     sql: str
     count: int
-    names: tuple[str, ...] | None = None
+    names: tuple[str, ...] | None
+
+    def __init__(self, sql: str, count: int, names: tuple[str, ...] | None = None) -> None:
+        object.__setattr__(self, "sql", sql)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "names", names)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ParsedQuery is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ParsedQuery is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedQuery):
+            return NotImplemented
+        return (self.sql, self.count, self.names) == (other.sql, other.count, other.names)
+
+    def __hash__(self) -> int:
+        return hash((self.sql, self.count, self.names))
+
+    def __repr__(self) -> str:
+        return f"ParsedQuery(sql={self.sql!r}, count={self.count}, names={self.names!r})"
 
     def bind(self, params: Any) -> Sequence[Any]:
         """The parameter values in ``$n`` order; ``ProgrammingError`` when they do not fit."""

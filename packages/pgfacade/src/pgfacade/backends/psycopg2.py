@@ -1,30 +1,53 @@
 """The psycopg2 backend: connection and cursor subclasses that raise purepg's exceptions and
-return purepg's value types; everything else is psycopg2's own C code."""
+return purepg's value types; everything else is psycopg2's own C code.
+
+Cold-start budget: on the path of a successful connect and query this imports nothing psycopg2
+did not import already (not ``typing``, not even ``purepg``): purepg's exception classes and
+`psycopg2_errors` are imported by the first error. The cursor's hot methods are plain
+functions around psycopg2's C methods, without ``*args`` packing.
+"""
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+import sys
 
 import psycopg2
 import psycopg2.extensions as ext
-from purepg import errors
 
-from ..redaction import contains_secret, dsn_secrets
-from . import psycopg2_types
-from .psycopg2_errors import translate
+from .psycopg2_types import (
+    FIRST_NON_BUILTIN_OID,
+    MODULES_SEEN,
+    install_adapters,
+    late_casts,
+    recast,
+    register_on,
+    settle_hstore,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing` costs a Lambda cold start milliseconds
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeVar
+
+    from purepg import errors
+
+    F = TypeVar("F", bound=Callable[..., Any])
+
 NAME = "psycopg2"
 # psycopg2 raises these for parameters that do not match the placeholders.
 _PARAMETER_ERRORS = (TypeError, IndexError, KeyError, ValueError)
-
+_modules = sys.modules
 
 # libpq's texts for a server that broke the protocol; libpq itself discards the message and
 # keeps the connection open, the facade closes it (purepg's behaviour).
 _PROTOCOL_VIOLATIONS = ("unexpected response from server", "lost synchronization with server")
+
+
+def _translate(exc: BaseException, secrets: Iterable[str] = ()) -> errors.Error:
+    """`psycopg2_errors.translate`, imported with purepg's exceptions by the first error."""
+    from .psycopg2_errors import translate
+
+    return translate(exc, secrets)
 
 
 def _connection_of(owner: Any) -> Any:
@@ -34,8 +57,10 @@ def _connection_of(owner: Any) -> Any:
 
 def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
     """The purepg error for ``exc``; a protocol violation also closes the connection."""
-    translated = translate(exc)
+    translated = _translate(exc)
     if any(text in str(exc) for text in _PROTOCOL_VIOLATIONS):
+        from purepg import errors
+
         connection = _connection_of(owner)
         if connection is not None and not connection.closed:
             ext.connection.close(connection)
@@ -43,61 +68,120 @@ def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
     return translated
 
 
-def _translating(method: F) -> F:
-    """``method`` raising purepg's exceptions, the psycopg2 one chained as ``__cause__``."""
+def _undecodable(exc: UnicodeDecodeError) -> errors.Error:
+    """A value psycopg2 cannot decode (text invalid in the client encoding) as DataError."""
+    from purepg import errors
 
-    @functools.wraps(method)
+    return errors.DataError(f"cannot decode a value of the result: {exc}")
+
+
+def _named_like(wrapper: Callable[..., Any], method: F) -> F:
+    """``wrapper`` with ``method``'s name and docstring (``functools.wraps`` copies more, at
+    a cost paid for each of the thirty methods on a cold start)."""
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = method.__qualname__
+    wrapper.__doc__ = method.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def _translating(method: F) -> F:
+    """``method`` raising purepg's exceptions, the psycopg2 one chained as ``__cause__`` (for
+    the methods called rarely; the hot ones are written out below)."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except psycopg2.Error as exc:
             raise _failed(args[0] if args else None, exc) from exc
 
-    return wrapper  # type: ignore[return-value]
+    return _named_like(wrapper, method)
 
 
 def _translating_parameters(method: F) -> F:
     """Like `_translating`, also turning parameter formatting errors into ProgrammingError."""
 
-    @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except psycopg2.Error as exc:
             raise _failed(args[0] if args else None, exc) from exc
         except _PARAMETER_ERRORS as exc:
-            raise translate(exc) from exc
+            raise _translate(exc) from exc
 
-    return wrapper  # type: ignore[return-value]
+    return _named_like(wrapper, method)
 
 
-def _translating_rows(method: F) -> F:
-    """Like `_translating`, also turning a value psycopg2 cannot decode (UnicodeDecodeError
-    for text that is invalid in the client encoding) into DataError."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except psycopg2.Error as exc:
-            raise _failed(args[0] if args else None, exc) from exc
-        except UnicodeDecodeError as exc:
-            raise errors.DataError(f"cannot decode a value of the result: {exc}") from exc
-
-    return wrapper  # type: ignore[return-value]
+_execute = ext.cursor.execute
+_executemany = ext.cursor.executemany
+_fetchone = ext.cursor.fetchone
+_fetchmany = ext.cursor.fetchmany
+_fetchall = ext.cursor.fetchall
+_next = ext.cursor.__next__
 
 
 class Cursor(ext.cursor):
     """psycopg2's cursor raising purepg's exceptions."""
 
-    execute = _translating_parameters(ext.cursor.execute)
-    executemany = _translating_parameters(ext.cursor.executemany)
+    def execute(self, query: Any, vars: Any = None) -> None:
+        """psycopg2's ``execute``."""
+        if len(_modules) != MODULES_SEEN[0]:
+            install_adapters()
+        try:
+            _execute(self, query, vars)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except _PARAMETER_ERRORS as exc:
+            raise _translate(exc) from exc
+
+    def executemany(self, query: Any, vars_list: Any) -> None:
+        """psycopg2's ``executemany``."""
+        if len(_modules) != MODULES_SEEN[0]:
+            install_adapters()
+        try:
+            _executemany(self, query, vars_list)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except _PARAMETER_ERRORS as exc:
+            raise _translate(exc) from exc
+
+    def fetchone(self) -> Any:
+        """psycopg2's ``fetchone``."""
+        try:
+            return _fetchone(self)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise _undecodable(exc) from exc
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        """psycopg2's ``fetchmany`` (``size`` defaults to ``arraysize``)."""
+        try:
+            return _fetchmany(self) if size is None else _fetchmany(self, size)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise _undecodable(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        """psycopg2's ``fetchall``."""
+        try:
+            return _fetchall(self)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise _undecodable(exc) from exc
+
+    def __next__(self) -> Any:
+        """psycopg2's iteration."""
+        try:
+            return _next(self)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise _undecodable(exc) from exc
+
     mogrify = _translating_parameters(ext.cursor.mogrify)
     callproc = _translating_parameters(ext.cursor.callproc)
-    fetchone = _translating_rows(ext.cursor.fetchone)
-    fetchmany = _translating_rows(ext.cursor.fetchmany)
-    fetchall = _translating_rows(ext.cursor.fetchall)
-    __next__ = _translating_rows(ext.cursor.__next__)
     scroll = _translating(ext.cursor.scroll)
     close = _translating(ext.cursor.close)
     copy_from = _translating(ext.cursor.copy_from)
@@ -105,37 +189,156 @@ class Cursor(ext.cursor):
     copy_expert = _translating(ext.cursor.copy_expert)
 
 
+class SettlingCursor(Cursor):
+    """The cursor of a connection that does not know hstore's OIDs yet (`Connection`
+    ``hstore_pending``): each result is checked for a type that is not built in, which makes
+    the connection look hstore up (once per database in the process), convert this result's
+    hstore values and hand out plain `Cursor` objects from then on. A cursor with values still
+    to convert stays a `SettlingCursor` until its next ``execute``."""
+
+    _late_casts: list[tuple[int, Any]] | None = None
+    """Typecasters psycopg2 could not apply to the current result (see `late_casts`)."""
+
+    def execute(self, query: Any, vars: Any = None) -> None:
+        """psycopg2's ``execute``, then the check of the result's types (written out: it runs
+        for every statement of an application that never meets a type that is not built in)."""
+        if len(_modules) != MODULES_SEEN[0]:
+            install_adapters()
+        try:
+            _execute(self, query, vars)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        except _PARAMETER_ERRORS as exc:
+            raise _translate(exc) from exc
+        if self._late_casts is not None:  # the previous result's: the connection is settled
+            self._late_casts = None
+            self.__class__ = Cursor  # type: ignore[assignment]
+            return
+        description = self.description
+        if description is None:
+            if self.name is not None:  # a named cursor: its FETCHes take the connection's casters
+                self._settle(convert_result=False)
+            return
+        for column in description:
+            if column.type_code >= FIRST_NON_BUILTIN_OID:
+                self._settle(convert_result=True)
+                return
+
+    def _settle(self, *, convert_result: bool) -> None:
+        """Settle hstore on the connection; with ``convert_result``, convert this result's
+        hstore values too (psycopg2 chose its typecasters before the lookup)."""
+        connection: Any = self.connection
+        if connection.hstore_pending:  # else another cursor did: psycopg2 converted already
+            try:
+                if convert_result:
+                    casts = late_casts(self)
+                else:
+                    settle_hstore(connection)
+                    casts = None
+            except psycopg2.Error as exc:
+                raise _failed(self, exc) from exc
+            _settled(connection)
+            self._late_casts = casts
+        if self._late_casts is None:
+            self.__class__ = Cursor  # type: ignore[assignment] # nothing left to convert
+
+    def fetchone(self) -> Any:
+        """psycopg2's ``fetchone``."""
+        row = Cursor.fetchone(self)
+        if self._late_casts is not None and row is not None:
+            return recast(row, self._late_casts, self)
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        """psycopg2's ``fetchmany`` (``size`` defaults to ``arraysize``)."""
+        rows = Cursor.fetchmany(self, size)
+        if self._late_casts is not None:
+            return [recast(row, self._late_casts, self) for row in rows]
+        return rows
+
+    def fetchall(self) -> list[Any]:
+        """psycopg2's ``fetchall``."""
+        rows = Cursor.fetchall(self)
+        if self._late_casts is not None:
+            return [recast(row, self._late_casts, self) for row in rows]
+        return rows
+
+    def __next__(self) -> Any:
+        """psycopg2's iteration."""
+        row = Cursor.__next__(self)
+        if self._late_casts is not None:
+            return recast(row, self._late_casts, self)
+        return row
+
+
+def _settled(connection: Any) -> None:
+    """The connection has hstore's typecasters (or knows there is no hstore)."""
+    connection.hstore_pending = False
+    if connection.cursor_factory is SettlingCursor:  # not one the application chose
+        connection.cursor_factory = Cursor
+
+
+_cursor = ext.connection.cursor
+
+
+def _connection_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """psycopg2's ``cursor()``. A cursor of another factory (``cursor_factory=``) cannot
+    settle hstore itself: an unsettled connection settles it now (one query)."""
+    try:
+        cursor = _cursor(self, *args, **kwargs)
+        if self.hstore_pending and not isinstance(cursor, SettlingCursor):
+            settle_hstore(self)
+            _settled(self)
+    except psycopg2.Error as exc:
+        raise _failed(self, exc) from exc
+    return cursor
+
+
 def _set_autocommit(connection: ext.connection, value: bool) -> None:
     try:
         ext.connection.autocommit.__set__(connection, value)  # type: ignore[attr-defined]
     except psycopg2.Error as exc:
-        raise translate(exc) from exc
+        raise _translate(exc) from exc
+
+
+class _PurepgError:
+    """A class attribute that is purepg's exception class of the same name (DB-API's
+    ``connection.Error``...), imported on first access."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> type[errors.Error]:
+        from purepg import errors
+
+        klass: type[errors.Error] = getattr(errors, self._name)
+        return klass
 
 
 class Connection(ext.connection):
     """psycopg2's connection raising purepg's exceptions, its cursors `Cursor`."""
 
-    Warning = errors.Warning  # type: ignore[assignment]
-    Error = errors.Error  # type: ignore[assignment]
-    InterfaceError = errors.InterfaceError  # type: ignore[assignment]
-    DatabaseError = errors.DatabaseError  # type: ignore[assignment]
-    DataError = errors.DataError  # type: ignore[assignment]
-    OperationalError = errors.OperationalError  # type: ignore[assignment]
-    IntegrityError = errors.IntegrityError  # type: ignore[assignment]
-    InternalError = errors.InternalError  # type: ignore[assignment]
-    ProgrammingError = errors.ProgrammingError  # type: ignore[assignment]
-    NotSupportedError = errors.NotSupportedError  # type: ignore[assignment]
+    Warning = _PurepgError()  # type: ignore[assignment]
+    Error = _PurepgError()  # type: ignore[assignment]
+    InterfaceError = _PurepgError()  # type: ignore[assignment]
+    DatabaseError = _PurepgError()  # type: ignore[assignment]
+    DataError = _PurepgError()  # type: ignore[assignment]
+    OperationalError = _PurepgError()  # type: ignore[assignment]
+    IntegrityError = _PurepgError()  # type: ignore[assignment]
+    InternalError = _PurepgError()  # type: ignore[assignment]
+    ProgrammingError = _PurepgError()  # type: ignore[assignment]
+    NotSupportedError = _PurepgError()  # type: ignore[assignment]
 
-    def __init__(self, dsn: str, *args: Any, **kwargs: Any) -> None:
-        super().__init__(dsn, *args, **kwargs)
-        self.cursor_factory = Cursor
+    hstore_pending = False
+    """True until this connection has hstore's typecasters, or knows its database has none
+    (looked up by the first result with a type that is not built in: `SettlingCursor`)."""
 
     autocommit = property(
         ext.connection.autocommit.__get__,  # type: ignore[attr-defined]
         _set_autocommit,
         doc="DB-API autocommit (psycopg2's).",
     )
-    cursor = _translating(ext.connection.cursor)
+    cursor = _connection_cursor
     commit = _translating(ext.connection.commit)
     rollback = _translating(ext.connection.rollback)
     cancel = _translating(ext.connection.cancel)
@@ -163,27 +366,30 @@ class Connection(ext.connection):
 def connect(
     params: dict[str, str], *, pooler_safe: bool, socket_timeout: float | None = None
 ) -> Connection:
-    """Open a psycopg2 connection with the facade's types and exceptions.
+    """Open a psycopg2 connection with the facade's types and exceptions: no query of its own
+    (hstore's OIDs are looked up by the first result that needs them, once per database).
 
     psycopg2 never uses named prepared statements, so ``pooler_safe`` needs nothing here.
     libpq has no read timeout: ``socket_timeout`` becomes `timeout_keywords`.
     """
-    psycopg2_types.install_adapters()
+    install_adapters()
     if socket_timeout is not None:
         params = {**timeout_keywords(socket_timeout), **params}  # the caller's keywords win
-    secrets = [params["password"]] if params.get("password") else []
     try:
-        connection = psycopg2.connect(ext.make_dsn(**params), connection_factory=Connection)
+        connection: Connection = psycopg2.connect(
+            connection_factory=Connection, cursor_factory=Cursor, **params
+        )
     except psycopg2.Error as exc:
-        translated = translate(exc, secrets)
+        from ..redaction import contains_secret
+
+        secrets = [params["password"]] if params.get("password") else []
+        translated = _translate(exc, secrets)
         if contains_secret(str(exc), secrets):
             raise translated from None  # the original message shows a secret: do not chain it
         raise translated from exc
-    try:
-        psycopg2_types.register_on(connection)
-    except psycopg2.Error as exc:
-        connection.close()
-        raise translate(exc) from exc
+    if not register_on(connection):
+        connection.hstore_pending = True
+        connection.cursor_factory = SettlingCursor
     return connection
 
 
@@ -210,7 +416,9 @@ def parse_dsn(dsn: str) -> dict[str, str]:
     try:
         parsed: dict[str, str] = ext.parse_dsn(dsn)
     except psycopg2.Error as exc:
-        raise translate(exc, dsn_secrets(dsn)) from None
+        from ..redaction import dsn_secrets
+
+        raise _translate(exc, dsn_secrets(dsn)) from None
     return parsed
 
 
@@ -241,6 +449,7 @@ _OPENSSL_TEXT = rb"OpenSSL \d+\.\d+\.\d+[a-z]?(?:-[\w.]+)? +\d{1,2} [A-Z][a-z]{2
 
 def _openssl_version() -> str | None:
     """The OpenSSL version text built into _psycopg (static build) or its bundled libcrypto."""
+    import re
     from pathlib import Path  # only here: not on the connect path
 
     package = Path(psycopg2.__file__).parent

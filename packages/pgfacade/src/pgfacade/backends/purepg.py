@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import purepg
 
-from ..redaction import contains_secret, dsn_secrets, redact
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME = "purepg"
 # purepg's knob for its prepared statement cache, turned to 0 in pooler-safe mode.
@@ -40,6 +40,8 @@ def parse_dsn(dsn: str) -> dict[str, str]:
     try:
         parsed: dict[str, str] = conninfo.parse_dsn(dsn)
     except errors.Error as exc:
+        from ..redaction import contains_secret, dsn_secrets, redact
+
         secrets = dsn_secrets(dsn)
         if not contains_secret(str(exc), secrets):
             raise

@@ -197,7 +197,7 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
         return sock, None
     target = host.hostaddr or host.host
     try:
-        infos = await loop.getaddrinfo(target, host.port, type=socket.SOCK_STREAM)
+        infos = await loop.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise OperationalError(
             f'could not translate host name "{target}" to address: {exc}'

@@ -300,7 +300,7 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
         return sock, None
     target = host.hostaddr or host.host
     try:
-        infos = socket.getaddrinfo(target, host.port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise OperationalError(
             f'could not translate host name "{target}" to address: {exc}'

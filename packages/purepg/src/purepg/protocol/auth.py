@@ -1,4 +1,4 @@
-"""Client authentication: cleartext, md5, SCRAM-SHA-256(-PLUS) via scramp, ``require_auth``.
+"""Client authentication: cleartext, md5, SCRAM-SHA-256(-PLUS), ``require_auth``.
 
 Sans-IO: ``Authenticator.respond`` turns each Authentication request into the message to send;
 ``Authenticator.finish`` checks, on AuthenticationOk, that what happened is what the client
@@ -8,10 +8,10 @@ allowed (``require_auth``, ``channel_binding``, a completed SCRAM exchange).
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from purepg.errors import NotSupportedError, OperationalError
 from purepg.protocol import messages
+from purepg.protocol.scram import ScramClient, ScramError
 
 AUTH_OK = 0
 AUTH_KERBEROS_V5 = 2
@@ -150,8 +150,7 @@ class Authenticator:
         self.server_certificate = server_certificate
         self.method: str | None = None  # the require_auth name of the method used
         self.mechanism: str | None = None  # the SASL mechanism chosen
-        self._scram: Any = None
-        self._scram_done = False
+        self._scram: ScramClient | None = None
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -176,7 +175,12 @@ class Authenticator:
             raise OperationalError(
                 "the server requested password authentication, but no password was given"
             )
-        return self.password.encode("utf-8")
+        try:
+            return self.password.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raise OperationalError(
+                "the password contains characters that cannot be encoded"
+            ) from None
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -216,14 +220,11 @@ class Authenticator:
         raise NotSupportedError(f"the server requested an unknown authentication method ({code})")
 
     def _sasl_start(self, mechanisms: list[str]) -> bytes:
-        from scramp import ScramClient, ScramException
-
         if self._scram is not None:
             raise OperationalError("the server restarted SASL authentication")
-        binding = None
-        if self.tls and self.channel_binding != "disable" and self.server_certificate:
-            binding = ("tls-server-end-point", certificate_hash(self.server_certificate))
-        if binding is not None and SCRAM_PLUS in mechanisms:
+        can_bind = self.tls and self.channel_binding != "disable"
+        certificate = self.server_certificate if can_bind else None
+        if certificate and SCRAM_PLUS in mechanisms:
             chosen = SCRAM_PLUS
         elif self.channel_binding == "require":
             if not self.tls:
@@ -239,50 +240,37 @@ class Authenticator:
                 "none of the server's SASL authentication mechanisms is supported: "
                 + ", ".join(mechanisms)
             )
-        password = self.password
-        if password is None:
+        if self.password is None:
             raise OperationalError(
                 "the server requested SCRAM authentication, but no password was given"
             )
-        try:
-            self._scram = ScramClient(
-                [chosen], self.user or "user", password, channel_binding=binding
-            )
-            first = self._scram.get_client_first()
-        except ScramException as exc:
-            raise OperationalError(f"SCRAM authentication failed: {exc}") from None
+        binding = certificate_hash(certificate) if chosen == SCRAM_PLUS and certificate else None
+        self._scram = ScramClient(
+            self.user, self.password, channel_binding=binding, binding_supported=can_bind
+        )
         self.mechanism = chosen
-        return messages.sasl_initial_response(chosen, first.encode("utf-8"))
+        return messages.sasl_initial_response(chosen, self._scram.client_first())
 
     def _sasl_continue(self, data: bytes) -> bytes:
-        from scramp import ScramException
-
-        if self._scram is None or self._scram_done:
+        if self._scram is None or self._scram.done:
             raise OperationalError("unexpected AuthenticationSASLContinue from the server")
         try:
-            self._scram.set_server_first(data.decode("utf-8"))
-            final = self._scram.get_client_final()
-        except (ScramException, UnicodeDecodeError) as exc:
+            final = self._scram.client_final(data)
+        except ScramError as exc:
             raise OperationalError(f"SCRAM authentication failed: {exc}") from None
-        return messages.sasl_response(final.encode("utf-8"))
+        return messages.sasl_response(final)
 
     def _sasl_final(self, data: bytes) -> None:
-        from scramp import ScramException
-
-        if self._scram is None or self._scram_done:
+        if self._scram is None or self._scram.done:
             raise OperationalError("unexpected AuthenticationSASLFinal from the server")
         try:
-            self._scram.set_server_final(data.decode("utf-8"))
-        except (ScramException, UnicodeDecodeError) as exc:
-            raise OperationalError(
-                f"SCRAM authentication failed, the server could not prove it knows the "
-                f"password: {exc}"
-            ) from None
-        self._scram_done = True
+            self._scram.verify_server_final(data)
+        except ScramError as exc:
+            raise OperationalError(f"SCRAM authentication failed: {exc}") from None
 
     def finish(self) -> None:
         """On AuthenticationOk: refuse a server that skipped what the client requires."""
-        if self._scram is not None and not self._scram_done:
+        if self._scram is not None and not self._scram.done:
             raise OperationalError(
                 "the server sent AuthenticationOk before completing SCRAM authentication"
             )
