@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,10 @@ import pytest
 from lambda_psycopg.bundle import assemble
 from lambda_psycopg.errors import BuildError
 
-from tests.e2e.conftest import HANDLER_FILE
+from tests.e2e.conftest import AUTH_MODE, HANDLER_FILE, PYTHON, StartFunction
+from tests.e2e.function import libpq_environment
+from tests.harness.cluster import Cluster
+from tests.lambda_psycopg.test_bundle_bytecode import code_object_sources
 
 
 def names_in(path: Path) -> list[str]:
@@ -54,16 +58,35 @@ def test_entries_are_sorted_with_fixed_timestamps_and_modes(tmp_path: Path) -> N
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
 
 
-def test_pycache_and_compiled_files_never_go_in(tmp_path: Path) -> None:
+def test_the_build_machines_compiled_files_never_go_in(tmp_path: Path) -> None:
     package = tmp_path / "app"
     (package / "__pycache__").mkdir(parents=True)
     (package / "__init__.py").write_text("def handler(event, context):\n    return 1\n")
     (package / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"compiled")
+    (package / "__pycache__" / "gone.cpython-311.pyc").write_bytes(b"compiled")
     (package / "stray.pyc").write_bytes(b"compiled")
-    bundle = assemble(tmp_path / "app.zip", handler=package, python="3.11", arch="x86_64")
+    bundle = assemble(
+        tmp_path / "app.zip", handler=package, python="3.11", arch="x86_64", bytecode=False
+    )
     names = names_in(bundle.path)
     assert "app/__init__.py" in names
     assert [name for name in names if "__pycache__" in name or name.endswith(".pyc")] == []
+
+
+def test_only_the_bundles_own_bytecode_goes_in(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "__init__.py").write_text("def handler(event, context):\n    return 1\n")
+    (package / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"compiled")
+    (package / "__pycache__" / "gone.cpython-311.pyc").write_bytes(b"compiled")
+    bundle = assemble(tmp_path / "app.zip", handler=package, python=PYTHON, arch="x86_64")
+    with zipfile.ZipFile(bundle.path) as archive:
+        compiled = {
+            name: archive.read(name) for name in archive.namelist() if name.startswith("app/")
+        }
+    tag = sys.implementation.cache_tag
+    assert sorted(compiled) == ["app/__init__.py", f"app/__pycache__/__init__.{tag}.pyc"]
+    assert compiled[f"app/__pycache__/__init__.{tag}.pyc"] != b"compiled"
 
 
 def test_the_package_holds_the_handler_the_facade_and_purepg_without_dependencies(
@@ -72,7 +95,8 @@ def test_the_package_holds_the_handler_the_facade_and_purepg_without_dependencie
     bundle = assemble(tmp_path / "app.zip", handler=HANDLER_FILE, python="3.11", arch="x86_64")
     top_level = {name.split("/")[0] for name in names_in(bundle.path)}
     packages = {name for name in top_level if not name.endswith(".dist-info")}
-    assert packages == {"sample_handler.py", "pgfacade", "purepg"}
+    # __pycache__: the handler module's bytecode
+    assert packages == {"sample_handler.py", "__pycache__", "pgfacade", "purepg"}
     assert not bundle.with_psycopg2
 
 
@@ -145,3 +169,28 @@ def test_a_handler_that_is_not_python_is_refused(tmp_path: Path) -> None:
 def test_an_unsupported_python_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"unsupported Python version '3\.8'"):
         assemble(tmp_path / "app.zip", handler=HANDLER_FILE, python="3.8", arch="x86_64")
+
+
+@pytest.mark.parametrize("package", ["purepg_package", "psycopg2_package"])
+def test_under_the_lambda_runtime_every_module_of_the_package_loads_from_its_pyc(
+    request: pytest.FixtureRequest,
+    package: str,
+    start_function: StartFunction,
+    e2e_cluster: Cluster,
+) -> None:
+    static = package == "psycopg2_package"
+    environment = libpq_environment(e2e_cluster.params(AUTH_MODE))
+    environment["PYTHONVERBOSE"] = "1"  # importlib logs where each code object came from
+    function = start_function(
+        request.getfixturevalue(package), environment=environment, hide_system_libraries=static
+    )
+    invocation = function.invoke({})
+    assert invocation.succeeded, invocation.body
+    loaded = code_object_sources(function.log_file.read_text(), function.task_dir)
+    driver = (
+        {"psycopg2/__init__.py", "psycopg2/extensions.py"} if static else {"purepg/__init__.py"}
+    )
+    expected = {"sample_handler.py", "pgfacade/__init__.py", *driver}
+    assert expected <= set(loaded)
+    tag = sys.implementation.cache_tag
+    assert {module: source for module, source in loaded.items() if tag not in source} == {}

@@ -4,10 +4,15 @@ optionally the static psycopg2 zip, as one reproducible Lambda zip (or a layer: 
 The pure-Python packages are taken from where the running interpreter imports them (an editable
 install's ``src`` directory or site-packages); one that is not installed is fetched with
 ``pip install --no-deps --target`` into the cache. Entries are sorted, with fixed timestamps and
-modes (``deterministic_zip``), and ``__pycache__`` / ``*.pyc`` never go in, so the same inputs
-give the same bytes.
+modes (``deterministic_zip``), so the same inputs give the same bytes.
 
-``python -m lambda_psycopg.bundle HANDLER --python 3.11 --arch x86_64 [--psycopg2 ZIP] [--layer]``
+The build machine's ``__pycache__`` / ``*.pyc`` never go in. Instead every ``.py`` gets a
+checked hash-based ``.pyc`` compiled by an interpreter of the target version
+(``lambda_psycopg.bytecode``), because Lambda cannot write bytecode to its read-only task and
+layer directories; without such an interpreter the zip holds sources only, with a warning.
+
+``python -m lambda_psycopg.bundle HANDLER --python 3.11 --arch x86_64 [--psycopg2 ZIP] [--layer]
+[--no-bytecode]``
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambda_psycopg.bytecode import compile_bytecode, find_target_interpreter
 from lambda_psycopg.cache import default_cache_dir
 from lambda_psycopg.errors import BuildError
 from lambda_psycopg.steps.package import LAYER_PREFIX, deterministic_zip, sha256_of
@@ -49,6 +55,9 @@ class Bundle:
     entries: int
     with_psycopg2: bool
     layer: bool
+    # Whether every .py has its target-version .pyc; if not, why (bytecode_note).
+    bytecode: bool
+    bytecode_note: str = ""
 
 
 def _included(path: Path, root: Path) -> bool:
@@ -200,6 +209,16 @@ def default_name(handler: Path | None, target: Target, with_psycopg2: bool, laye
     return f"{stem}-{backend}-py{target.python}-{target.arch}{suffix}.zip"
 
 
+def _with_bytecode(
+    files: list[tuple[str, Path]], target: Target, out_dir: Path
+) -> tuple[list[tuple[str, Path]], str]:
+    """``files`` plus the target's ``.pyc`` of each source, or ``files`` alone and why."""
+    interpreter, reason = find_target_interpreter(target.python)
+    if interpreter is None:
+        return files, f"{reason}; each cold start will compile the modules from source"
+    return files + compile_bytecode(interpreter, files, out_dir), ""
+
+
 def assemble(
     out: Path,
     *,
@@ -210,11 +229,14 @@ def assemble(
     layer: bool = False,
     packages: Sequence[str] = PURE_PACKAGES,
     cache_dir: Path | None = None,
+    bytecode: bool = True,
 ) -> Bundle:
     """Write the deployment package (or, with ``layer``, the layer) to ``out``.
 
     ``python`` / ``arch`` name the Lambda runtime; they decide which static psycopg2 zip fits
-    (the pure-Python packages fit every target).
+    (the pure-Python packages fit every target) and which interpreter compiles the bytecode.
+    With ``bytecode=False``, or when no interpreter of that version is installed (a warning on
+    stderr then says so), the zip holds sources only.
     """
     target = Target(python, arch)
     with tempfile.TemporaryDirectory(prefix="lambda-bundle-") as scratch:
@@ -230,6 +252,11 @@ def assemble(
             if arcname in seen:
                 raise BuildError(f"{arcname} comes from both {seen[arcname]} and {path}")
             seen[arcname] = path
+        note = "sources only (--no-bytecode)"
+        if bytecode:
+            files, note = _with_bytecode(files, target, Path(scratch) / "bytecode")
+            if note:
+                print(f"warning: {out.name} ships no bytecode: {note}", file=sys.stderr)
         if layer:
             files = [(LAYER_PREFIX + arcname, path) for arcname, path in files]
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -241,6 +268,8 @@ def assemble(
         entries=len(files),
         with_psycopg2=psycopg2_zip is not None,
         layer=layer,
+        bytecode=not note,
+        bytecode_note=note,
     )
 
 
@@ -252,6 +281,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--psycopg2", type=Path, help="static psycopg2 zip from `build`")
     parser.add_argument("--layer", action="store_true", help="layer form (python/ prefix)")
     parser.add_argument("--out", type=Path, default=Path("dist"), help="output directory")
+    parser.add_argument(
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="sources only (default: .pyc compiled by a local CPython of --python)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -267,8 +302,13 @@ def run(args: argparse.Namespace) -> int:
         arch=args.arch,
         psycopg2_zip=args.psycopg2,
         layer=args.layer,
+        bytecode=args.bytecode,
     )
-    print(f"{bundle.path}  {bundle.size} bytes  {bundle.entries} files  sha256 {bundle.sha256}")
+    compiled = f"bytecode {target.python}" if bundle.bytecode else "no bytecode"
+    print(
+        f"{bundle.path}  {bundle.size} bytes  {bundle.entries} files  {compiled}  "
+        f"sha256 {bundle.sha256}"
+    )
     return 0
 
 
