@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import chart, report
+from benchmarks import chart, pinning, report
 from benchmarks.drivers import DRIVERS_BY_NAME
 from benchmarks.results import from_json
 from benchmarks.runner import Options, Runner
@@ -50,6 +50,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="an unpacked lambda-psycopg build (the directory holding psycopg2/)",
     )
+    parser.add_argument(
+        "--pin-cpu",
+        type=int,
+        default=None,
+        metavar="N",
+        help="pin every client and the server to CPU N (the drivers' own per-request cost)",
+    )
     parser.add_argument("--pg", type=int, default=15, help="PostgreSQL major version (15)")
     parser.add_argument(
         "--out", type=Path, default=Path("docs/benchmarks"), help="output directory"
@@ -64,6 +71,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.pin_cpu is not None and pinning.cpu_problem(args.pin_cpu):
+        parser.error(f"--pin-cpu {args.pin_cpu}: {pinning.cpu_problem(args.pin_cpu)}")
     return args
 
 
@@ -83,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds=args.rounds,
         static_psycopg2=args.static_psycopg2,
         pg_major=args.pg,
+        pin_cpu=args.pin_cpu,
         progress=progress,
     )
     if args.render is not None:
@@ -93,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        results = runner.run()
+        try:
+            results = runner.run()
+        except pinning.PinningError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     markdown_path, json_path = report.write(results, args.out)
     chart_path = chart.draw(results, args.out / "chart.png")
     print(markdown_path.read_text())

@@ -137,13 +137,19 @@ def markdown(results: RunResults) -> str:
     verdicts = evaluate(results)
     facade_verdicts = evaluate_facades(results)
     mode = "quick (smoke-test sizes: the figures mean nothing)" if meta.get("quick") else "full"
+    pinned_cpu = meta.get("pinned_cpu")
+    placement = (
+        f"client and server pinned to CPU {pinned_cpu}"
+        if pinned_cpu is not None
+        else "client and server not pinned"
+    )
     lines = [
         "# Driver benchmarks",
         "",
         f"Run {meta.get('started', '?')}, {mode} mode, {results.rounds} rounds, "
         f"{meta.get('duration_s', '?')} s. PostgreSQL {meta.get('postgresql', '?')}, "
         f"{meta.get('auth', '?')}. Python {meta.get('python', '?')} on {meta.get('cpu', '?')} "
-        f"({meta.get('cpus', '?')} CPUs). Load average before/after: "
+        f"({meta.get('cpus', '?')} CPUs), {placement}. Load average before/after: "
         f"{meta.get('load_average_before')} / {meta.get('load_average_after')}.",
         "",
         "Each cell: the median over rounds, min-max below. Ratios are paired within each round "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from benchmarks import coldstart, pgbench
+from benchmarks import coldstart, pgbench, pinning
 from benchmarks.drivers import DriverSpec, connect_kwargs, select_drivers
 from benchmarks.results import DriverStatus, RunResults
 from benchmarks.workerclient import WorkerError, WorkerProcess
@@ -44,6 +44,7 @@ class Options:
     rounds: int | None = None
     static_psycopg2: Path | None = None
     pg_major: int = 15
+    pin_cpu: int | None = None
     progress: Callable[[str], None] = print
 
 
@@ -116,6 +117,8 @@ class Runner:
 
     def __init__(self, options: Options) -> None:
         self.options = options
+        if options.pin_cpu is not None and pinning.cpu_problem(options.pin_cpu):
+            raise ValueError(f"--pin-cpu: {pinning.cpu_problem(options.pin_cpu)}")
         self.specs = select_drivers(options.drivers)
         self.workloads = select_workloads(options.workloads)
         default_rounds = QUICK_ROUNDS if options.quick else FULL_ROUNDS
@@ -158,7 +161,10 @@ class Runner:
 
         started = time.time()
         load_before = os.getloadavg()
+        pin_cpu = self.options.pin_cpu
+        # Pinned before the server starts: the postmaster and every backend inherit it.
         with (
+            pinning.pinned_here(pin_cpu),
             tempfile.TemporaryDirectory(prefix="pg-bench-") as work_dir,
             Cluster(self.options.pg_major) as cluster,
         ):
@@ -166,6 +172,10 @@ class Runner:
             self.environment = coldstart.interpreter_environment(self.work_dir / "pycache")
             self.params = cluster.params(AUTH_MODE, sslmode="disable")
             self.say(f"PostgreSQL {cluster.version} on {cluster.host}:{cluster.port}")
+            if pin_cpu is not None:
+                postmaster_pid = int(_first_line(cluster.data_dir / "postmaster.pid"))
+                pinning.check_pinned(postmaster_pid, pin_cpu, "the PostgreSQL postmaster")
+                self.say(f"client and server pinned to CPU {pin_cpu}")
             self._create_tables(cluster.admin_params())
             self._check_drivers()
             try:
@@ -192,6 +202,7 @@ class Runner:
             },
             "copy_bytes": self.copy_bytes,
             "auth": f"{AUTH_MODE} over TCP {self.params.get('host')}, sslmode=disable",
+            "pinned_cpu": pin_cpu,
             "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
         }
         return self.results
@@ -237,7 +248,12 @@ class Runner:
         kwargs = connect_kwargs(spec, self.params)
         try:
             worker = WorkerProcess(
-                spec, kwargs, self.copy_data, self.sys_path(spec), self.environment
+                spec,
+                kwargs,
+                self.copy_data,
+                self.sys_path(spec),
+                self.environment,
+                pin_cpu=self.options.pin_cpu,
             )
             status.version, status.module_file = worker.version, worker.module_file
             if warm_up:
@@ -339,6 +355,7 @@ class Runner:
                 self.copy_data,
                 self.sys_path(spec),
                 self.environment,
+                pin_cpu=self.options.pin_cpu,
             )
         except WorkerError as exc:
             self.results.record_error(workload.name, spec.name, round_index, str(exc))
@@ -387,6 +404,11 @@ class Runner:
         else:
             value = answer["count"] / seconds
         self.results.record(workload.name, spec.name, round_index, value)
+
+
+def _first_line(path: Path) -> str:
+    with path.open() as file:
+        return file.readline().strip()
 
 
 def _pgbench_version(path: Path) -> str:

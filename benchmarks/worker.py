@@ -3,6 +3,7 @@ request (JSON lines on stdin, answers as JSON lines on a private copy of stdout;
 driver prints goes to stderr).
 
     python -m benchmarks.worker --driver NAME --kwargs JSON --copy-data PATH [--sys-path DIR]
+        [--pin-cpu N]
 """
 
 from __future__ import annotations
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kwargs", required=True, help="connect() keyword arguments, JSON")
     parser.add_argument("--copy-data", required=True)
     parser.add_argument("--sys-path", default=None, help="put this directory first on sys.path")
+    parser.add_argument(
+        "--pin-cpu", type=int, default=None, help="pin this process and its backend to CPU N"
+    )
     args = parser.parse_args(argv)
 
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
@@ -151,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.adapters import make_adapter
     from benchmarks.drivers import DRIVERS_BY_NAME
+    from benchmarks.pinning import pin
 
     spec = DRIVERS_BY_NAME[args.driver]
     try:
@@ -167,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise RuntimeError("a psycopg2-binary driver must not use the static build")
         if adapter.scalar(TLS_QUERY):
             raise RuntimeError("the connection uses TLS; every driver must run without it")
+        if args.pin_cpu is not None:
+            pin(0, args.pin_cpu, "the worker")
+            backend_pid = int(adapter.scalar("SELECT pg_backend_pid()"))
+            pin(backend_pid, args.pin_cpu, "the worker's server backend")
     except Exception as exc:
         _answer(channel, {"ready": False, "error": _error_text(exc)})
         return 1

@@ -33,7 +33,10 @@ class WorkerProcess:
         copy_data: Path,
         sys_path: str | None,
         environment: dict[str, str],
+        *,
+        pin_cpu: int | None = None,
     ) -> None:
+        """``pin_cpu``: the worker pins itself and its server backend to that CPU."""
         command = [
             sys.executable,
             "-m",
@@ -47,6 +50,8 @@ class WorkerProcess:
         ]
         if sys_path:
             command += ["--sys-path", sys_path]
+        if pin_cpu is not None:
+            command += ["--pin-cpu", str(pin_cpu)]
         self.spec = spec
         self._stderr_path = copy_data.parent / f"worker-{spec.name}-{os.getpid()}.log"
         self._stderr = self._stderr_path.open("ab")

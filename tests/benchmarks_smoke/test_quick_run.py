@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,44 @@ def test_unknown_driver_name_is_rejected_naming_it(tmp_path):
     completed = _run_benchmarks("--quick", "--drivers", "no-such-driver", "--out", str(tmp_path))
     assert completed.returncode == 2
     assert "no-such-driver" in completed.stderr
+
+
+PINNED_DRIVERS = ("purepg", "psycopg2-binary")
+PINNED_WORKLOADS = ("select1", "executemany")
+
+
+@pytest.fixture(scope="module")
+def pinned_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("benchmarks-pinned")
+    completed = _run_benchmarks(
+        "--quick",
+        "--pin-cpu",
+        "0",
+        "--drivers",
+        ",".join(PINNED_DRIVERS),
+        "--workloads",
+        ",".join(PINNED_WORKLOADS),
+        "--out",
+        str(out),
+    )
+    return completed, out
+
+
+def test_pinned_quick_run_records_the_cpu_and_measures_every_driver(pinned_run):
+    completed, out = pinned_run
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    document = json.loads((out / "results.json").read_text())
+    assert document["meta"]["pinned_cpu"] == 0
+    assert "client and server pinned to CPU 0" in (out / "results.md").read_text()
+    for workload in PINNED_WORKLOADS:
+        figures = document["summary"][workload]["drivers"]
+        for driver in PINNED_DRIVERS:
+            assert driver in figures, (workload, driver, document["errors"].get(workload))
+
+
+def test_pin_cpu_outside_this_process_affinity_is_rejected_naming_it(tmp_path):
+    cpu = max(os.sched_getaffinity(0)) + 1
+    completed = _run_benchmarks("--quick", "--pin-cpu", str(cpu), "--out", str(tmp_path))
+    assert completed.returncode == 2
+    assert f"--pin-cpu {cpu}" in completed.stderr
+    assert "allowed" in completed.stderr
