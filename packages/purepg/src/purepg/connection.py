@@ -775,7 +775,9 @@ class Connection:
             raise
 
     def _collect_messages(self) -> None:
-        flow.collect_messages(self._machine, self.notices, self.notifies)
+        machine = self._machine
+        if machine.notices or machine.notifications:
+            flow.collect_messages(machine, self.notices, self.notifies)
 
     # -- DB-API -----------------------------------------------------------------------------
 

@@ -174,6 +174,8 @@ class Transport:
         run = flow.Run(machine, copy_source, copy_sink, pause)
         try:
             self._flush()
+            if machine.needs_data():
+                self._read()  # nothing buffered can answer it: skip a pass over an empty buffer
             while True:
                 action = run.advance()
                 if action is flow.READ:

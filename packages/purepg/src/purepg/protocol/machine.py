@@ -60,10 +60,15 @@ PYTHON_ENCODINGS = {
 }
 
 
+ROW_DESCRIPTIONS_KEPT = 64
+"""Distinct RowDescriptions a connection keeps parsed (queries run again reuse them)."""
+
 # What a server may send before its first ReadyForQuery.
 _STARTUP_MESSAGE_TYPES = frozenset(b"REvNSKZ")
 # ParameterStatus, NoticeResponse, NotificationResponse (any time) and ErrorResponse.
 _ASYNC_OR_ERROR = frozenset(b"SNAE")
+_READY_STATUSES = {b"I": "I", b"T": "T", b"E": "E"}
+"""ReadyForQuery's transaction status byte -> ``transaction_status``."""
 
 
 _unpack_int32 = struct.Struct("!i").unpack_from
@@ -190,6 +195,7 @@ class Machine:
             messages.bind_prefix(b"", b"", ()),
         )
         self._last_bind_suffix: tuple[Sequence[int], bytes] = ((), messages.bind_suffix(()))
+        self._row_descriptions: dict[bytes, list[Column]] = {}
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -379,6 +385,11 @@ class Machine:
             self._chunks = []
             self._chunked = 0
 
+    def needs_data(self) -> bool:
+        """True when no complete message is buffered: ``next_event`` would return
+        ``NEED_DATA`` (a transport may read right away)."""
+        return len(self._buf) - self._pos < self._need and not self._eof and self.phase != FAILED
+
     def fail(self, error: Error) -> None:
         """Mark the connection broken (by the transport: timeout, reset); ``error`` is why."""
         self.phase = FAILED
@@ -412,23 +423,23 @@ class Machine:
         startup = self.phase == STARTUP  # it ends with ReadyForQuery, which returns
         while end - pos >= 5:
             kind = buf[pos]
+            size = _unpack_int32(buf, pos + 1)[0] - 4
+            stop = pos + 5 + size
+            if kind == 68 and rows is not None and 0 <= size and stop <= end:
+                rows.append(buf[pos + 5 : stop])  # a complete DataRow: the hot path
+                pos = stop
+                continue
             if startup and kind not in _STARTUP_MESSAGE_TYPES:
                 raise ProtocolViolation(
                     f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
                     "is not a PostgreSQL server, or not one that speaks protocol 3.0"
                 )
-            size = _unpack_int32(buf, pos + 1)[0] - 4
             if not 0 <= size <= max_sizes.get(kind, -1):
                 messages.parse_header(buf, pos)  # raises the ProtocolViolation naming it
-            stop = pos + 5 + size
             if stop > end:
                 self._pos = pos
                 self._need = stop - pos
                 break
-            if kind == 68 and rows is not None:  # DataRow, the hot path
-                rows.append(buf[pos + 5 : stop])
-                pos = stop
-                continue
             if kind == 50 and size == 0 and self.phase == BUSY and self._pending:  # BindComplete
                 pos = stop
                 continue
@@ -485,6 +496,7 @@ class Machine:
             self.parameters[name] = value
             if name == "client_encoding":
                 self.encoding = PYTHON_ENCODINGS.get(value.upper(), "utf-8")
+                self._row_descriptions.clear()  # column names were decoded with the old one
             return None
         if kind == 78:  # N NoticeResponse
             self.notices.append(messages.parse_fields(payload, "NoticeResponse", self.encoding))
@@ -499,6 +511,17 @@ class Machine:
         if not self._pending:
             raise self._unexpected(kind)
         return self._handle_response(kind, payload, self._pending[0])
+
+    def _row_description(self, payload: bytes) -> list[Column]:
+        """The columns of a RowDescription; a query run again gets the very same list (its
+        column decoders are then reused). Treat it as read-only."""
+        columns = self._row_descriptions.get(payload)
+        if columns is None:
+            columns = messages.parse_row_description(payload, self.encoding)
+            if len(self._row_descriptions) >= ROW_DESCRIPTIONS_KEPT:
+                del self._row_descriptions[next(iter(self._row_descriptions))]  # the oldest
+            self._row_descriptions[payload] = columns
+        return columns
 
     def _handle_error(self, payload: bytes) -> Event | None:
         fields = messages.parse_fields(payload, "ErrorResponse", self.encoding)
@@ -555,7 +578,7 @@ class Machine:
             self._rows.append(payload)
             return None
         if kind == 84:  # T RowDescription
-            exchange.current = Result(messages.parse_row_description(payload, self.encoding))
+            exchange.current = Result(self._row_description(payload))
             self._rows = exchange.current.rows
             return None
         if kind == 67:  # C CommandComplete
@@ -564,12 +587,16 @@ class Machine:
             exchange.results.append(result)
             exchange.current = None
             self._rows = None
-            self._sync_stream(exchange)
+            if not exchange.synced:
+                self._sync_stream(exchange)
             if self.phase == COPY_OUT:
                 self.phase = BUSY
             return None
         if kind == 90:  # Z ReadyForQuery
-            self.transaction_status = messages.parse_ready_for_query(payload)
+            status = _READY_STATUSES.get(payload)
+            if status is None:
+                status = messages.parse_ready_for_query(payload)  # raises, naming the status
+            self.transaction_status = status
             exchange.done = True
             self._pending.pop(0)
             self._rows = None
