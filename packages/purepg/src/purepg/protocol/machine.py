@@ -425,7 +425,7 @@ class Machine:
             kind = buf[pos]
             size = _unpack_int32(buf, pos + 1)[0] - 4
             stop = pos + 5 + size
-            if kind == 68 and rows is not None and 0 <= size and stop <= end:
+            if kind == 68 and rows is not None and size >= 0 and stop <= end:
                 rows.append(buf[pos + 5 : stop])  # a complete DataRow: the hot path
                 pos = stop
                 continue
