@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import traceback
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 # Fairness check: every driver must talk plain TCP (sslmode=disable).
 TLS_QUERY = "SELECT coalesce(bool_or(ssl), false) FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
@@ -52,6 +52,13 @@ def _peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def _timed_count(operation: Callable[[int], object], size: int) -> dict[str, Any]:
+    """``operation(size)`` timed: its seconds, and ``size`` as the count of operations."""
+    start = time.perf_counter()
+    operation(size)
+    return {"seconds": time.perf_counter() - start, "count": size}
+
+
 class Worker:
     """Runs one request at a time against a driver adapter."""
 
@@ -72,17 +79,11 @@ class Worker:
         adapter = self.adapter
         gc.collect()
         if op == "connect":
-            start = time.perf_counter()
-            adapter.connect_close(size)
-            return {"seconds": time.perf_counter() - start, "count": size}
+            return _timed_count(adapter.connect_close, size)
         if op == "select1":
-            start = time.perf_counter()
-            adapter.select_one(size)
-            return {"seconds": time.perf_counter() - start, "count": size}
+            return _timed_count(adapter.select_one, size)
         if op == "select_param":
-            start = time.perf_counter()
-            adapter.select_param(size)
-            return {"seconds": time.perf_counter() - start, "count": size}
+            return _timed_count(adapter.select_param, size)
         if op == "fetch":
             start = time.perf_counter()
             rows = adapter.fetch()

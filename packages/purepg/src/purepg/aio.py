@@ -26,6 +26,7 @@ from purepg.connection import (
     begin_statement,
     statement_timeout_option,
 )
+from purepg.connection_state import ConnectionState
 from purepg.cursor import CursorState, _chunks
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
@@ -65,11 +66,13 @@ async def connect(
     return AsyncConnection(transport, default_registry.copy())
 
 
-class AsyncConnection:
+class AsyncConnection(ConnectionState):
     """An asyncio connection to one PostgreSQL server (psycopg2-like semantics).
 
     One request at a time: concurrent tasks using the same connection are serialised.
     """
+
+    _transport: AsyncTransport
 
     def __init__(self, transport: AsyncTransport, registry: Registry) -> None:
         self._transport = transport
@@ -88,40 +91,10 @@ class AsyncConnection:
 
     # -- state ------------------------------------------------------------------------------
 
-    @property
-    def closed(self) -> int:
-        """0 while usable, 1 after ``close()``, 2 when the connection broke (as psycopg2)."""
-        if self._closed:
-            return 1
-        if self._transport.closed or self._machine.phase == "failed":
-            return 2
-        return 0
-
     def fail(self, error: errors.Error) -> None:
         """Mark the connection broken because of ``error`` (e.g. a protocol violation found
         while decoding rows): ``closed`` becomes 2 (``close()`` closes the socket)."""
         self._machine.fail(error)
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise InterfaceError("connection already closed")
-        if self._transport.closed or self._machine.phase == "failed":
-            raise InterfaceError("the connection is broken and was closed")
-
-    @property
-    def transaction_status(self) -> str:
-        """The server's last reported status: "I" idle, "T" in a transaction, "E" failed."""
-        return self._machine.transaction_status
-
-    @property
-    def backend_pid(self) -> int | None:
-        """The server process id of this session."""
-        return self._machine.backend_pid
-
-    @property
-    def parameters(self) -> dict[str, str]:
-        """Every parameter the server reported (a copy)."""
-        return dict(self._machine.parameters)
 
     @property
     def autocommit(self) -> bool:
@@ -214,9 +187,6 @@ class AsyncConnection:
             for payload in exchange.results[-1].rows
         ]
         return composite.register_from_rows(self.registry, name, rows, python_type)
-
-    def _collect_messages(self) -> None:
-        flow.collect_messages(self._machine, self.notices, self.notifies)
 
     # -- DB-API -----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from purepg import errors
+from purepg.connection_state import ConnectionState
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
@@ -176,8 +177,10 @@ def _tristate(value: Any, name: str) -> bool | None:
     raise ValueError(f"bad {name} value: {value!r}, expected True, False, None or 'DEFAULT'")
 
 
-class Connection:
+class Connection(ConnectionState):
     """A connection to one PostgreSQL server (DB-API 2.0, psycopg2-compatible semantics)."""
+
+    _transport: Transport
 
     Warning = errors.Warning
     Error = errors.Error
@@ -228,15 +231,6 @@ class Connection:
     # -- state ------------------------------------------------------------------------------
 
     @property
-    def closed(self) -> int:
-        """0 while usable, 1 after ``close()``, 2 when the connection broke (as psycopg2)."""
-        if self._closed:
-            return 1
-        if self._transport.closed or self._machine.phase == "failed":
-            return 2
-        return 0
-
-    @property
     def broken(self) -> bool:
         """True when the connection was lost or desynchronised."""
         return self.closed == 2
@@ -248,20 +242,12 @@ class Connection:
         self._transport.close()
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise InterfaceError("connection already closed")
-        if self._transport.closed or self._machine.phase == "failed":
-            raise InterfaceError("the connection is broken and was closed")
+        super()._check_open()
         if self._streaming:
             raise ProgrammingError(
                 "the connection is streaming a result: finish iterating it or close its "
                 "cursor before sending another query"
             )
-
-    @property
-    def transaction_status(self) -> str:
-        """The server's last reported status: "I" idle, "T" in a transaction, "E" failed."""
-        return self._machine.transaction_status
 
     @property
     def server_version(self) -> int:
@@ -281,11 +267,6 @@ class Connection:
         """3: the frontend/backend protocol version in use."""
         return 3
 
-    @property
-    def backend_pid(self) -> int | None:
-        """The server process id of this session."""
-        return self._machine.backend_pid
-
     def get_backend_pid(self) -> int | None:
         """psycopg2's name for ``backend_pid``; InterfaceError once closed, as psycopg2."""
         self._check_not_closed()
@@ -300,11 +281,6 @@ class Connection:
     def _check_not_closed(self) -> None:
         if self.closed:
             raise InterfaceError("connection already closed")
-
-    @property
-    def parameters(self) -> dict[str, str]:
-        """Every parameter the server reported (a copy)."""
-        return dict(self._machine.parameters)
 
     @property
     def encoding(self) -> str:
@@ -773,11 +749,6 @@ class Connection:
         except errors.ProtocolViolation as exc:
             self.fail(exc)
             raise
-
-    def _collect_messages(self) -> None:
-        machine = self._machine
-        if machine.notices or machine.notifications:
-            flow.collect_messages(machine, self.notices, self.notifies)
 
     # -- DB-API -----------------------------------------------------------------------------
 

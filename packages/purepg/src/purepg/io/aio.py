@@ -199,9 +199,7 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
     try:
         infos = await loop.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise OperationalError(
-            f'could not translate host name "{target}" to address: {exc}'
-        ) from None
+        raise plan.unresolvable(target, exc) from None
     if params.load_balance_hosts == "random":
         plan.shuffle(infos)
     failures = []
@@ -212,16 +210,13 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
             await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             sock.close()
-            shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
             why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
-            failures.append(
-                f"connection to server at {shown}, port {host.port} failed: {why or exc}"
-            )
+            failures.append(plan.address_failure(host, address, why or exc))
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         set_keepalives(sock, params)
         return sock, address
-    raise OperationalError("\n".join(failures) or f"no address for {target}")
+    raise plan.no_address_worked(failures, target)
 
 
 async def _ssl_request(sock: socket.socket, host: HostAddress, params: ConnectParams) -> bool:

@@ -304,9 +304,7 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
     try:
         infos = socket.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise OperationalError(
-            f'could not translate host name "{target}" to address: {exc}'
-        ) from None
+        raise plan.unresolvable(target, exc) from None
     if params.load_balance_hosts == "random":
         plan.shuffle(infos)
     errors = []
@@ -317,14 +315,13 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
             sock.connect(address)
         except OSError as exc:
             sock.close()
-            shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
-            why = "timeout expired" if isinstance(exc, socket.timeout) else exc.strerror or exc
-            errors.append(f"connection to server at {shown}, port {host.port} failed: {why}")
+            why = "timeout expired" if isinstance(exc, socket.timeout) else exc.strerror
+            errors.append(plan.address_failure(host, address, why or exc))
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         set_keepalives(sock, params)
         return sock, address
-    raise OperationalError("\n".join(errors) or f"no address for {target}")
+    raise plan.no_address_worked(errors, target)
 
 
 def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:

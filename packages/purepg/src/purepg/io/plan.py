@@ -24,6 +24,22 @@ def resolvable(name: str) -> str | bytes:
     return name.encode("ascii") if name.isascii() else name
 
 
+def unresolvable(target: str, exc: OSError) -> OperationalError:
+    """The error for a host name that name resolution failed on (libpq's wording)."""
+    return OperationalError(f'could not translate host name "{target}" to address: {exc}')
+
+
+def address_failure(host: HostAddress, address: Any, why: object) -> str:
+    """One line of a failed connect: which address of ``host`` and why (libpq's wording)."""
+    shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
+    return f"connection to server at {shown}, port {host.port} failed: {why}"
+
+
+def no_address_worked(failures: list[str], target: str) -> OperationalError:
+    """The error once every address of ``target`` failed: one line per address."""
+    return OperationalError("\n".join(failures) or f"no address for {target}")
+
+
 def shuffle(items: list[Any]) -> None:
     """Random order for ``load_balance_hosts=random``."""
     import random
