@@ -1,8 +1,10 @@
 """Each driver's way of running the workloads, used inside its worker subprocess only.
 
-Every method runs the whole measured loop, so the worker times one call. The DB-API drivers
-share one implementation; psycopg 3 and pg8000 differ only in COPY; asyncpg runs its
-coroutines on one event loop.
+Every method runs the whole measured loop, so the worker times one call. Each driver is
+called as its users call it: a DB-API cursor, ``execute`` then ``fetchall()`` / ``fetchone()``,
+autocommit on or a commit per call (``workloads.Request``); bulk work in a transaction. The
+DB-API drivers share one implementation; psycopg 3 and pg8000 differ only in COPY; asyncpg
+and purepg.aio run their coroutines on one event loop.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import datetime
 import importlib
 import io
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Callable
 
 from benchmarks.drivers import DriverSpec
 from benchmarks.workloads import (
@@ -18,7 +21,9 @@ from benchmarks.workloads import (
     COPY_IN_TABLE,
     COPY_OUT_TABLE,
     FETCH_TABLE,
+    FETCHONE,
     INSERT_TABLE,
+    Request,
 )
 
 COPY_CHUNK = 65536
@@ -69,13 +74,18 @@ class DbApiAdapter:
         """Close the worker's connection."""
         self.conn.close()
 
+    def use_autocommit(self, on: bool) -> None:
+        """Switch autocommit (between workloads, with no transaction open)."""
+        if self.conn.autocommit != on:
+            self.conn.autocommit = on
+
     def scalar(self, sql: str) -> Any:
         """The first column of the first row of ``sql``."""
+        self.use_autocommit(True)
         cursor = self.conn.cursor()
         cursor.execute(sql)
         row = cursor.fetchone()
         cursor.close()
-        self.conn.commit()
         return row[0]
 
     def connect_close(self, count: int) -> None:
@@ -83,42 +93,49 @@ class DbApiAdapter:
         for _ in range(count):
             self.connect().close()
 
-    def select_one(self, count: int) -> None:
-        """``SELECT 1`` and fetch its row, ``count`` times."""
-        cursor = self.conn.cursor()
-        for _ in range(count):
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+    def requests(self, request: Request, count: int) -> None:
+        """``count`` calls of ``request`` on one cursor, as a user writes them."""
+        conn = self.conn
+        self.use_autocommit(request.autocommit)
+        cursor = conn.cursor()
+        query = request.query
+        fetch = cursor.fetchone if request.fetch == FETCHONE else cursor.fetchall
+        commit_each = not request.autocommit and request.commit_each
+        if request.with_param:
+            for i in range(count):
+                cursor.execute(query, (i,))
+                fetch()
+                if commit_each:
+                    conn.commit()
+        else:
+            for _ in range(count):
+                cursor.execute(query)
+                fetch()
+                if commit_each:
+                    conn.commit()
         cursor.close()
-        self.conn.commit()
-
-    def select_param(self, count: int) -> None:
-        """``SELECT $1::int`` with a parameter and fetch its row, ``count`` times."""
-        cursor = self.conn.cursor()
-        for i in range(count):
-            cursor.execute("SELECT %s::int", (i,))
-            cursor.fetchone()
-        cursor.close()
-        self.conn.commit()
+        if not request.autocommit:
+            conn.commit()
 
     def fetch(self) -> list[Any]:
-        """Every row of the fetch table."""
+        """Every row of the fetch table (autocommit on)."""
+        self.use_autocommit(True)
         cursor = self.conn.cursor()
         cursor.execute(f"SELECT * FROM {FETCH_TABLE}")
         rows: list[Any] = cursor.fetchall()
         cursor.close()
-        self.conn.commit()
         return rows
 
     def truncate(self, table: str) -> None:
         """Empty ``table`` (outside any timing)."""
+        self.use_autocommit(True)
         cursor = self.conn.cursor()
         cursor.execute(f"TRUNCATE {table}")
         cursor.close()
-        self.conn.commit()
 
     def executemany(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert ``rows`` with one ``executemany`` and commit."""
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         cursor.executemany(f"INSERT INTO {INSERT_TABLE} VALUES (%s, %s, %s, %s)", rows)
         cursor.close()
@@ -126,6 +143,7 @@ class DbApiAdapter:
 
     def copy_in(self, data: bytes) -> None:
         """``COPY ... FROM STDIN`` of ``data`` (text format) and commit."""
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         sql = f"COPY {COPY_IN_TABLE} {COPY_COLUMNS} FROM STDIN"
         cursor.copy_expert(sql, io.BytesIO(data), COPY_CHUNK)
@@ -134,6 +152,7 @@ class DbApiAdapter:
 
     def copy_out(self) -> int:
         """``COPY ... TO STDOUT`` into memory; returns the bytes received."""
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         sink = io.BytesIO()
         cursor.copy_expert(f"COPY {COPY_OUT_TABLE} TO STDOUT", sink, COPY_CHUNK)
@@ -176,6 +195,7 @@ class Pg8000Adapter(DbApiAdapter):
         return str(importlib.import_module("pg8000").__version__)
 
     def copy_in(self, data: bytes) -> None:
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         sql = f"COPY {COPY_IN_TABLE} {COPY_COLUMNS} FROM STDIN"
         cursor.execute(sql, stream=io.BytesIO(data))
@@ -183,6 +203,7 @@ class Pg8000Adapter(DbApiAdapter):
         self.conn.commit()
 
     def copy_out(self) -> int:
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         sink = io.BytesIO()
         cursor.execute(f"COPY {COPY_OUT_TABLE} TO STDOUT", stream=sink)
@@ -195,6 +216,7 @@ class Psycopg3Adapter(DbApiAdapter):
     """psycopg 3 (server-side parameters, its own COPY object)."""
 
     def copy_in(self, data: bytes) -> None:
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         with cursor.copy(f"COPY {COPY_IN_TABLE} {COPY_COLUMNS} FROM STDIN") as copy:
             for start in range(0, len(data), COPY_CHUNK):
@@ -203,6 +225,7 @@ class Psycopg3Adapter(DbApiAdapter):
         self.conn.commit()
 
     def copy_out(self) -> int:
+        self.use_autocommit(False)
         cursor = self.conn.cursor()
         sink = io.BytesIO()
         with cursor.copy(f"COPY {COPY_OUT_TABLE} TO STDOUT") as copy:
@@ -262,23 +285,28 @@ class AsyncpgAdapter:
 
         self.loop.run_until_complete(run())
 
-    def select_one(self, count: int) -> None:
-        """``SELECT 1`` ``count`` times."""
-
-        async def run() -> None:
-            for _ in range(count):
-                await self.conn.fetchrow("SELECT 1")
-
-        self.loop.run_until_complete(run())
-
-    def select_param(self, count: int) -> None:
-        """``SELECT $1::int`` ``count`` times."""
+    def requests(self, request: Request, count: int) -> None:
+        """``count`` calls of ``request``: ``fetch`` (all rows) or ``fetchrow`` (one), each in
+        its own ``transaction()`` when autocommit is off (asyncpg has no cursor for this)."""
+        conn = self.conn
+        query = request.query.replace("%s", "$1")
+        fetch = conn.fetchrow if request.fetch == FETCHONE else conn.fetch
 
         async def run() -> None:
             for i in range(count):
-                await self.conn.fetchrow("SELECT $1::int", i)
+                args = (i,) if request.with_param else ()
+                if request.autocommit or not request.commit_each:
+                    await fetch(query, *args)
+                else:
+                    async with conn.transaction():
+                        await fetch(query, *args)
 
-        self.loop.run_until_complete(run())
+        async def run_in_one_transaction() -> None:
+            async with conn.transaction():
+                await run()
+
+        one_transaction = not request.autocommit and not request.commit_each
+        self.loop.run_until_complete(run_in_one_transaction() if one_transaction else run())
 
     def fetch(self) -> list[Any]:
         """Every row of the fetch table."""
@@ -317,6 +345,154 @@ class AsyncpgAdapter:
         return sink.tell()
 
 
+class PurepgAioAdapter:
+    """purepg.aio on one event loop, called like its blocking API: a cursor, ``await
+    execute`` then ``await fetchall()`` / ``fetchone()``."""
+
+    def __init__(self, spec: DriverSpec, kwargs: dict[str, Any]) -> None:
+        import asyncio
+
+        self.spec = spec
+        self.kwargs = kwargs
+        self.package: Any = importlib.import_module("purepg")
+        self.module: Any = importlib.import_module("purepg.aio")
+        self.loop = asyncio.new_event_loop()
+        self.conn: Any = self.loop.run_until_complete(self.module.connect(**kwargs))
+
+    def version(self) -> str:
+        """purepg's version."""
+        return str(self.package.__version__)
+
+    def module_file(self) -> str:
+        """Where purepg.aio was imported from."""
+        return str(self.module.__file__)
+
+    def use_autocommit(self, on: bool) -> None:
+        """Switch autocommit (between workloads, with no transaction open)."""
+        if self.conn.autocommit != on:
+            self.conn.autocommit = on
+
+    def scalar(self, sql: str) -> Any:
+        """The first column of the first row of ``sql``."""
+        self.use_autocommit(True)
+
+        async def run() -> Any:
+            cursor = self.conn.cursor()
+            await cursor.execute(sql)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row[0]
+
+        return self.loop.run_until_complete(run())
+
+    def close(self) -> None:
+        """Close the connection and the loop."""
+        self.loop.run_until_complete(self.conn.close())
+        self.loop.close()
+
+    def connect_close(self, count: int) -> None:
+        """Open and close ``count`` connections."""
+
+        async def run() -> None:
+            for _ in range(count):
+                conn = await self.module.connect(**self.kwargs)
+                await conn.close()
+
+        self.loop.run_until_complete(run())
+
+    def requests(self, request: Request, count: int) -> None:
+        """``count`` calls of ``request`` on one cursor, as a user writes them."""
+        conn = self.conn
+        self.use_autocommit(request.autocommit)
+        query = request.query
+        commit_each = not request.autocommit and request.commit_each
+
+        async def run() -> None:
+            cursor = conn.cursor()
+            fetch = cursor.fetchone if request.fetch == FETCHONE else cursor.fetchall
+            if request.with_param:
+                for i in range(count):
+                    await cursor.execute(query, (i,))
+                    await fetch()
+                    if commit_each:
+                        await conn.commit()
+            else:
+                for _ in range(count):
+                    await cursor.execute(query)
+                    await fetch()
+                    if commit_each:
+                        await conn.commit()
+            await cursor.close()
+            await conn.commit()
+
+        self.loop.run_until_complete(run())
+
+    def _cursor_call(self, sql: str, call: Callable[[Any], Awaitable[Any]]) -> Any:
+        """``call(cursor)`` after ``execute(sql)`` on a fresh cursor, then commit."""
+
+        async def run() -> Any:
+            cursor = self.conn.cursor()
+            await cursor.execute(sql)
+            result = await call(cursor)
+            await cursor.close()
+            await self.conn.commit()
+            return result
+
+        return self.loop.run_until_complete(run())
+
+    def fetch(self) -> list[Any]:
+        """Every row of the fetch table (autocommit on)."""
+        self.use_autocommit(True)
+        rows: list[Any] = self._cursor_call(f"SELECT * FROM {FETCH_TABLE}", _fetchall)
+        return rows
+
+    def truncate(self, table: str) -> None:
+        """Empty ``table``."""
+        self.use_autocommit(True)
+        self._cursor_call(f"TRUNCATE {table}", _nothing)
+
+    def executemany(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` with one ``executemany`` and commit."""
+        self.use_autocommit(False)
+
+        async def run() -> None:
+            cursor = self.conn.cursor()
+            await cursor.executemany(f"INSERT INTO {INSERT_TABLE} VALUES (%s, %s, %s, %s)", rows)
+            await cursor.close()
+            await self.conn.commit()
+
+        self.loop.run_until_complete(run())
+
+    def _copy(self, sql: str, file: Any) -> None:
+        self.use_autocommit(False)
+
+        async def run() -> None:
+            cursor = self.conn.cursor()
+            await cursor.copy_expert(sql, file, COPY_CHUNK)
+            await cursor.close()
+            await self.conn.commit()
+
+        self.loop.run_until_complete(run())
+
+    def copy_in(self, data: bytes) -> None:
+        """``COPY ... FROM STDIN`` of ``data`` (text format) and commit."""
+        self._copy(f"COPY {COPY_IN_TABLE} {COPY_COLUMNS} FROM STDIN", io.BytesIO(data))
+
+    def copy_out(self) -> int:
+        """``COPY ... TO STDOUT`` into memory; returns the bytes received."""
+        sink = io.BytesIO()
+        self._copy(f"COPY {COPY_OUT_TABLE} TO STDOUT", sink)
+        return sink.tell()
+
+
+async def _fetchall(cursor: Any) -> Any:
+    return await cursor.fetchall()
+
+
+async def _nothing(cursor: Any) -> None:
+    return None
+
+
 def make_adapter(spec: DriverSpec, kwargs: dict[str, Any]) -> Any:
     """Import the driver, connect, and return its adapter."""
     if spec.name.startswith("pgfacade-"):
@@ -328,4 +504,6 @@ def make_adapter(spec: DriverSpec, kwargs: dict[str, Any]) -> Any:
         return Psycopg3Adapter(spec, kwargs)
     if spec.name == "asyncpg":
         return AsyncpgAdapter(spec, kwargs)
+    if spec.name == "purepg-aio":
+        return PurepgAioAdapter(spec, kwargs)
     return DbApiAdapter(spec, kwargs)

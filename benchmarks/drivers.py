@@ -44,6 +44,14 @@ _ASYNCPG_CONNECT = (
     "asyncio.run(_connect_and_close())"
 )
 
+_PUREPG_AIO_CONNECT = (
+    "import asyncio\n"
+    "async def _connect_and_close():\n"
+    "    c = await purepg.aio.connect(**K)\n"
+    "    await c.close()\n"
+    "asyncio.run(_connect_and_close())"
+)
+
 DRIVERS: tuple[DriverSpec, ...] = (
     DriverSpec("purepg", "purepg", "import purepg", "purepg.connect(**K).close()"),
     DriverSpec(
@@ -87,6 +95,7 @@ DRIVERS: tuple[DriverSpec, ...] = (
     ),
     DriverSpec("psycopg3", "psycopg 3", "import psycopg", "psycopg.connect(**K).close()"),
     DriverSpec("asyncpg", "asyncpg", "import asyncpg", _ASYNCPG_CONNECT, ASYNCPG),
+    DriverSpec("purepg-aio", "purepg.aio", "import purepg.aio", _PUREPG_AIO_CONNECT),
     DriverSpec("pgbench-extended", "pgbench -M extended", "", ""),
     DriverSpec("pgbench-prepared", "pgbench -M prepared", "", ""),
 )

@@ -18,9 +18,16 @@ from pathlib import Path
 from benchmarks.drivers import DRIVERS_BY_NAME, connect_kwargs
 from benchmarks.runner import AUTH_MODE, admin_execute
 from benchmarks.worker import Worker
-from benchmarks.workloads import WORKLOADS_BY_NAME, setup_statements, write_copy_data
+from benchmarks.workloads import WORKLOADS, WORKLOADS_BY_NAME, setup_statements, write_copy_data
 
-PROFILABLE = ("connect", "select1", "select_param", "fetch", "executemany", "copy_in", "copy_out")
+PROFILABLE = (
+    "connect",
+    *(workload.name for workload in WORKLOADS if workload.request is not None),
+    "fetch",
+    "executemany",
+    "copy_in",
+    "copy_out",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,7 +86,8 @@ def results_table(results: RunResults) -> list[str]:
     for workload in results.workloads:
         definition = WORKLOADS_BY_NAME[workload]
         better = "higher is better" if definition.higher_is_better else "lower is better"
-        row = [f"{definition.title}<br><sub>{definition.unit}, {better}</sub>"]
+        style = definition.calling_style
+        row = [f"{definition.title}<br><sub>{definition.unit}, {better}; {style}</sub>"]
         row += [_cell(results, workload, driver) for driver in drivers]
         for reference in REFERENCES:
             ratio = results.ratio(workload, SUBJECT, reference)
@@ -197,9 +198,13 @@ METHOD_NOTES = [
     "round's figure is the median of its samples. Cold start = import + the first connect + "
     "close, what a new Lambda execution environment pays.",
     "- connect: connect + SCRAM-SHA-256 + close over TCP 127.0.0.1, sslmode=disable.",
-    "- SELECT workloads: one `execute` + `fetchone` per operation in the driver's own "
-    "parameter style (asyncpg: `fetchrow`). pgbench: one client, `--protocol=extended` / "
-    "`prepared`, connection time excluded.",
+    "- SELECT workloads: called as users write them, the calling style under each title: one "
+    "cursor, per operation `execute` then `fetchall()` (or `fetchone()`), autocommit on, or "
+    "autocommit off with `commit()` after each call; the driver's own parameter style (asyncpg: "
+    "`fetch` / `fetchrow`, in a `transaction()` per call when autocommit is off). Rows marked "
+    "extra are not user code (the old suite's loop: `fetchone`, 3000 calls in one transaction) "
+    "and are never targets. pgbench: one client, `--protocol=extended` / `prepared`, "
+    "connection time excluded.",
     "- fetch: `SELECT *` of a table of int, bigint, text, numeric, float8, bool, date, "
     "timestamptz, uuid, jsonb, all rows at once (asyncpg given a json.loads jsonb codec, so "
     "every driver returns Python objects; psycopg2 returns uuid as str, its default).",

@@ -200,6 +200,7 @@ class Runner:
             "sizes": {
                 workload.name: workload.size(self.options.quick) for workload in self.workloads
             },
+            "calls": {workload.name: workload.calling_style for workload in self.workloads},
             "copy_bytes": self.copy_bytes,
             "auth": f"{AUTH_MODE} over TCP {self.params.get('host')}, sslmode=disable",
             "pinned_cpu": pin_cpu,

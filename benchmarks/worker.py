@@ -17,14 +17,15 @@ import time
 import traceback
 from typing import IO, Any, Callable
 
+from benchmarks.workloads import WORKLOADS, WORKLOADS_BY_NAME
+
 # Fairness check: every driver must talk plain TCP (sslmode=disable).
 TLS_QUERY = "SELECT coalesce(bool_or(ssl), false) FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 # Every operation once, small, before anything is measured (caches, lazy imports, type lookups).
 WARM_UP = (
     ("connect", 1),
-    ("select1", 20),
-    ("select_param", 20),
+    *((workload.name, 20) for workload in WORKLOADS if workload.request is not None),
     ("fetch", 0),
     ("executemany", 50),
     ("copy_in", 0),
@@ -80,10 +81,10 @@ class Worker:
         gc.collect()
         if op == "connect":
             return _timed_count(adapter.connect_close, size)
-        if op == "select1":
-            return _timed_count(adapter.select_one, size)
-        if op == "select_param":
-            return _timed_count(adapter.select_param, size)
+        workload = WORKLOADS_BY_NAME.get(op)
+        if workload is not None and workload.request is not None:
+            request = workload.request
+            return _timed_count(lambda count: adapter.requests(request, count), size)
         if op == "fetch":
             start = time.perf_counter()
             rows = adapter.fetch()

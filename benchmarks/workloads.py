@@ -12,6 +12,35 @@ FRESH_INTERPRETER = "interpreter"
 FRESH_WORKER = "fresh-worker"
 
 
+FETCHALL = "fetchall"
+FETCHONE = "fetchone"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request loop written as users write it: one cursor, then per call ``execute`` and a
+    fetch, in autocommit mode or in a transaction committed after each call."""
+
+    query: str
+    """DB-API ``%s`` style (asyncpg gets ``$1``)."""
+    with_param: bool
+    fetch: str = FETCHALL
+    autocommit: bool = True
+    commit_each: bool = True
+    """Outside autocommit: ``commit()`` after every call (False: one transaction for the whole
+    loop, committed at the end: not how a service calls a driver)."""
+
+    def describe(self) -> str:
+        """The calling style, as shown in the results."""
+        if self.autocommit:
+            transaction = "autocommit on"
+        elif self.commit_each:
+            transaction = "autocommit off, commit() after each call"
+        else:
+            transaction = "autocommit off, every call in one transaction"
+        return f"cursor.execute + {self.fetch}(), {transaction}"
+
+
 @dataclass(frozen=True)
 class Workload:
     """One measured operation; ``size`` is operations, rows or samples per round."""
@@ -25,23 +54,116 @@ class Workload:
     kind: str = IN_WORKER
     pgbench: bool = False
     """pgbench (the C floor) can run it too."""
+    calls: str = ""
+    """How each driver is called (request workloads: ``request.describe()``)."""
+    request: Request | None = None
+    extra: bool = False
+    """Not how users call the driver: shown for comparison, never a target."""
 
     def size(self, quick: bool) -> int:
         """Operations (or rows, or samples) per round in this mode."""
         return self.quick_size if quick else self.full_size
 
+    @property
+    def calling_style(self) -> str:
+        """How the driver is called, for the results page and JSON."""
+        described = self.request.describe() if self.request else self.calls
+        return f"extra, not user code: {described}" if self.extra else described
+
+
+SELECT_ONE = "SELECT 1"
+SELECT_PARAM = "SELECT %s::int"
+
+
+def _request_workload(
+    name: str, title: str, request: Request, *, pgbench: bool = False, extra: bool = False
+) -> Workload:
+    return Workload(
+        name, title, "ops/s", True, 3000, 50, pgbench=pgbench, request=request, extra=extra
+    )
+
 
 WORKLOADS: tuple[Workload, ...] = (
-    Workload("import", "import", "ms", False, 3, 1, FRESH_INTERPRETER),
-    Workload("cold_start", "import + first connect + close", "ms", False, 3, 1, FRESH_INTERPRETER),
-    Workload("connect", "connect + SCRAM + close", "ms", False, 20, 2),
-    Workload("select1", "SELECT 1", "ops/s", True, 3000, 50, pgbench=True),
-    Workload("select_param", "SELECT $1::int", "ops/s", True, 3000, 50, pgbench=True),
-    Workload("fetch", "fetch 10 mixed columns", "rows/s", True, 100_000, 2_000),
-    Workload("executemany", "executemany INSERT", "rows/s", True, 10_000, 200),
-    Workload("copy_in", "COPY FROM STDIN", "MB/s", True, 500_000, 5_000),
-    Workload("copy_out", "COPY TO STDOUT", "MB/s", True, 500_000, 5_000),
-    Workload("memory", "peak memory of the fetch", "MB", False, 100_000, 2_000, FRESH_WORKER),
+    Workload("import", "import", "ms", False, 3, 1, FRESH_INTERPRETER, calls="import"),
+    Workload(
+        "cold_start",
+        "import + first connect + close",
+        "ms",
+        False,
+        3,
+        1,
+        FRESH_INTERPRETER,
+        calls="import, connect(), close()",
+    ),
+    Workload("connect", "connect + SCRAM + close", "ms", False, 20, 2, calls="connect(), close()"),
+    _request_workload("select1", "SELECT 1", Request(SELECT_ONE, False), pgbench=True),
+    _request_workload(
+        "select1_fetchone", "SELECT 1, fetchone", Request(SELECT_ONE, False, FETCHONE)
+    ),
+    _request_workload(
+        "select1_tx", "SELECT 1, commit each", Request(SELECT_ONE, False, autocommit=False)
+    ),
+    _request_workload("select_param", "SELECT $1::int", Request(SELECT_PARAM, True), pgbench=True),
+    _request_workload(
+        "select_param_fetchone", "SELECT $1::int, fetchone", Request(SELECT_PARAM, True, FETCHONE)
+    ),
+    _request_workload(
+        "select_param_tx",
+        "SELECT $1::int, commit each",
+        Request(SELECT_PARAM, True, autocommit=False),
+    ),
+    _request_workload(
+        "select1_one_tx",
+        "SELECT 1, the old suite's loop",
+        Request(SELECT_ONE, False, FETCHONE, autocommit=False, commit_each=False),
+        extra=True,
+    ),
+    Workload(
+        "fetch",
+        "fetch 10 mixed columns",
+        "rows/s",
+        True,
+        100_000,
+        2_000,
+        calls="cursor.execute + fetchall(), autocommit on",
+    ),
+    Workload(
+        "executemany",
+        "executemany INSERT",
+        "rows/s",
+        True,
+        10_000,
+        200,
+        calls="cursor.executemany, autocommit off, commit()",
+    ),
+    Workload(
+        "copy_in",
+        "COPY FROM STDIN",
+        "MB/s",
+        True,
+        500_000,
+        5_000,
+        calls="the driver's COPY API from a file object, autocommit off, commit()",
+    ),
+    Workload(
+        "copy_out",
+        "COPY TO STDOUT",
+        "MB/s",
+        True,
+        500_000,
+        5_000,
+        calls="the driver's COPY API into a file object, autocommit off, commit()",
+    ),
+    Workload(
+        "memory",
+        "peak memory of the fetch",
+        "MB",
+        False,
+        100_000,
+        2_000,
+        FRESH_WORKER,
+        calls="cursor.execute + fetchall(), autocommit on, in a fresh worker",
+    ),
 )
 WORKLOADS_BY_NAME: dict[str, Workload] = {workload.name: workload for workload in WORKLOADS}
 

@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))  # the documentation's own Sphinx extensions
+
+import purepg  # noqa: E402 - after the path setup above
+
 BENCHMARK_RESULTS = DOCS / "benchmarks" / "results.md"
 BENCHMARK_PLACEHOLDER = "<!-- benchmark-results -->"
 
 project = "purepg, pgfacade and lambda-psycopg"
-author = "the purepg authors"
-copyright = "the purepg authors"
+author = "the purepg, pgfacade and lambda-psycopg authors"
+copyright = "2026 the purepg, pgfacade and lambda-psycopg authors"
+release = version = purepg.__version__
 
-extensions = ["myst_parser"]
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx_copybutton",
+    "internal_members",
+    "sqlstate_table",
+]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 # docs/benchmarks/ is written by `python -m benchmarks`; its results.md is included by
-# benchmarks.md (see setup below), not built as a page of its own.
-exclude_patterns = ["_build", "benchmarks/**"]
+# benchmarks.md (see setup below), not built as a page of its own. _ext: Python, not pages.
+exclude_patterns = ["_build", "_ext", "benchmarks/**"]
 myst_heading_anchors = 3
-html_theme = "alabaster"
-html_title = "purepg, pgfacade and lambda-psycopg"
+myst_enable_extensions = ["colon_fence"]
+
+# The API reference (docs/api/): docstrings, in source order, signatures with their hints.
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+
+# furo: code blocks scroll and tables stay within the content column; the version in the title.
+html_theme = "furo"
+html_title = f"purepg, pgfacade and lambda-psycopg {release}"
+# Copy commands without their prompt ($ in console blocks, >>> in sessions).
+copybutton_prompt_text = r"\$ |>>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = False
 
 
 def _include_benchmark_results(app: Any, docname: str, source: list[str]) -> None:

@@ -7,9 +7,12 @@ all), but makes the run fail. Steps:
 - lint and types over the whole tree;
 - the static psycopg2 built by lambda-psycopg (its build tools installed first);
 - the unit and conformance tests of the pure-Python packages on every supported Python, against
-  one PostgreSQL version;
+  one PostgreSQL version; the same on CPython 3.14 and PyPy, each interpreter installed by its
+  step (``lambda-psycopg interpreter``: Debian's packages) into a fresh venv;
 - the whole test suite on the main Python against every PostgreSQL version (13-18), the
   end-to-end tests using the static build in a deployment package;
+- the Kerberos (gss) column with purepg[gss], after apt installs the KDC, Debian's PostgreSQL 15
+  and libkrb5-dev (the ``gss`` environment's gssapi compiles against it);
 - the conformance suite on the static psycopg2, in an environment without psycopg2-binary;
 - the benchmark suite's quick mode (it works; timings are never checked);
 - the conformance matrix merged over all the runs above.
@@ -21,6 +24,7 @@ them); extra arguments after ``--`` go to every pytest invocation.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -38,6 +42,24 @@ ARTIFACTS_DIR = ROOT / ".cache" / "artifacts"
 MAIN_PYTHON = "3.11"
 OTHER_PYTHONS = ("3.9", "3.10", "3.12", "3.13")
 STATIC_TARGET = ("3.11", "x86_64")
+# Interpreters no hatch environment has: each step installs its own (Debian's CPython, Debian's
+# pypy3), makes a venv under PLATFORMS_DIR and installs what the tests import into it.
+PLATFORM_INTERPRETERS = {"py3.14": "3.14", "pypy": "pypy3"}
+PLATFORMS_DIR = ROOT / ".cache" / "platforms"
+PLATFORM_TEST_REQUIREMENTS = (
+    "pytest>=8",
+    "pytest-timeout",
+    "hypothesis",
+    "trustme",
+    "scramp>=1.4.5",
+    "boto3",
+    "moto>=5",
+    # PyPy: psycopg2 (a CPython C extension) cannot load, and cryptography 44+ has no PyPy 3.9
+    # wheels (it would need a Rust toolchain).
+    "psycopg2-binary; platform_python_implementation == 'CPython'",
+    "cryptography<44; platform_python_implementation == 'PyPy'",
+)
+HATCH_ENV_VARIABLES = ("VIRTUAL_ENV", "HATCH_ENV_ACTIVE")
 PYTEST_EXIT_NO_TESTS = 5
 
 
@@ -95,6 +117,53 @@ def unpack_static_psycopg2() -> None:
     raise SystemExit(f"latest.json lists no py{python}-{arch} artifact: {listing}")
 
 
+def install_gss_prerequisites() -> None:
+    """apt-get the KDC, Debian's PostgreSQL 15 and libkrb5-dev before hatch builds ``gss``."""
+    from tests.harness import apt, gss_prerequisites
+
+    try:
+        apt.ensure_packages({**gss_prerequisites.BUILD_FILES, **gss_prerequisites.RUNTIME_FILES})
+    except (apt.PackagesUnavailableError, apt.PackagesInstallError) as error:
+        raise SystemExit(str(error)) from None
+
+
+def without_hatch_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the active hatch environment: each command names its own."""
+    return {key: value for key, value in env.items() if key not in HATCH_ENV_VARIABLES}
+
+
+def run_or_exit(argv: list[str]) -> str:
+    """Run a preparation command; its stdout, or SystemExit with the end of its output."""
+    completed = subprocess.run(
+        argv, cwd=ROOT, env=without_hatch_env(dict(os.environ)), capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if completed.returncode != 0:
+        output = (completed.stdout + completed.stderr).strip()[-2000:]
+        raise SystemExit(f"`{' '.join(argv)}` failed (exit {completed.returncode}):\n{output}")
+    return completed.stdout
+
+
+def platform_python(name: str) -> Path:
+    """The venv interpreter of platform step ``name``."""
+    return PLATFORMS_DIR / f"venv-{name}" / "bin" / "python"
+
+
+def prepare_platform(name: str) -> None:
+    """Install the step's interpreter, make a fresh venv with it, install the tests' imports."""
+    interpreter = PLATFORM_INTERPRETERS[name]
+    home = PLATFORMS_DIR / f"home-{name}"
+    install = ["hatch", "run", "default:lambda-psycopg", "interpreter", interpreter]
+    installed = run_or_exit([*install, "--home", str(home), "--plain"]).strip().splitlines()[-1]
+    print(f"=== {name}: interpreter {installed}", flush=True)
+    venv = platform_python(name).parent.parent
+    shutil.rmtree(venv, ignore_errors=True)
+    run_or_exit([installed, "-m", "venv", "--without-pip", str(venv)])
+    pip = [sys.executable, "-m", "pip", "--python", str(platform_python(name)), "install", "-q"]
+    editable = ["-e", "packages/purepg", "-e", "packages/pgfacade"]
+    run_or_exit([*pip, *PLATFORM_TEST_REQUIREMENTS, *editable])
+
+
 def build_steps(pytest_args: list[str]) -> list[Step]:
     """The whole run, in order: the static build comes early, as later tests use it."""
     pytest = ["-p", "no:cacheprovider", *pytest_args]
@@ -112,6 +181,14 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
         argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
         argv += ["--drivers", "purepg,pgfacade-purepg"]
         steps.append(Step(f"py{other}", argv, env={"TEST_RUN_LABEL": f"py{other}"}))
+    for name in PLATFORM_INTERPRETERS:
+        argv = [str(platform_python(name)), "-m", "pytest", *pytest]
+        argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
+        argv += ["--drivers", "purepg,pgfacade-purepg"]
+        prepare = functools.partial(prepare_platform, name)
+        steps.append(Step(name, argv, env={"TEST_RUN_LABEL": name}, prepare=prepare))
+    gss = ["hatch", "run", "gss:pytest", *pytest, "tests/conformance/test_gss.py"]
+    gss += ["tests/purepg/test_gss_auth.py", "tests/purepg/test_gss_server.py"]
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
     matrix = ["hatch", "run", "default:python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
@@ -121,6 +198,9 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
             ["hatch", "run", "default:pytest", *pytest, "tests"],
             env={"LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json")},
         ),
+        # After the suite: its purepg cells of the gss column skip (no gssapi there), these
+        # records (same Python, no label) replace them in the matrix.
+        Step("gss", gss, prepare=install_gss_prerequisites),
         Step(
             "static-conformance",
             static,
@@ -181,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(RESULTS_DIR)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     base_env = {**os.environ, **pyenv_versions_env(), "TEST_RESULTS_DIR": str(RESULTS_DIR)}
-    for inherited in ("VIRTUAL_ENV", "HATCH_ENV_ACTIVE"):
-        base_env.pop(inherited, None)  # each step names its own hatch environment
+    base_env = without_hatch_env(base_env)
     for step in selected:
         run_step(step, base_env)
     print_summary(selected)

@@ -102,11 +102,12 @@ def shared_schema(pg_cluster: Any) -> Any:
     """Objects the tests share on each cluster (enum type, function, visibility table).
 
     Created once per cluster as the superuser (with psycopg2 as a plain tool, whatever the
-    driver under test), so that no test needs DDL rights beyond temporary tables.
+    driver under test; see ``admin_connect``), so that no test needs DDL rights beyond
+    temporary tables.
     """
-    import psycopg2
+    from tests.harness.admin import admin_connect
 
-    admin = psycopg2.connect(**pg_cluster.admin_params())
+    admin = admin_connect(pg_cluster.admin_params())
     try:
         with admin, admin.cursor() as cur:
             cur.execute(_SHARED_SCHEMA_SQL)

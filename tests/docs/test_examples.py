@@ -1,11 +1,15 @@
-"""Every Python example of the documentation runs against a real PostgreSQL server.
+"""Every Python example of the documentation and the READMEs runs against a real PostgreSQL
+server.
 
 Each page's ```` ```python ```` blocks run in order, in one namespace (a page's examples build
 on each other), against ONE PostgreSQL major (the newest selected with ``--pg``), with the
 connection parameters in the ``PG*`` environment variables from
 ``cluster.params("scram-sha-256")`` and ``PGSSLROOTCERT`` the test CA, so that the examples
 read naturally (``purepg.connect()``). Pages that start with ``<!-- examples: aws -->`` run
-under moto, with the RDS secret ``prod/app-db`` holding the test server's credentials.
+under moto, with the RDS secret ``prod/app-db`` holding the test server's credentials (the
+pages say that a real secret is needed). A page that defines a Lambda ``handler(event,
+context)`` without calling it gets it called once, with a stand-in context, as the Lambda
+runtime would. The READMEs (the root's and each package's, their PyPI pages) are pages too.
 
 Not executed: shell commands (``console`` blocks: the lambda-psycopg build, pip, hatch) and
 the few Python blocks written ```` ```{code-block} python ```` with ``:class: no-run``
@@ -29,7 +33,9 @@ import pytest
 from tests.harness.cluster import Cluster
 from tests.harness.plugin import ClusterPool, selected_majors
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+READMES = [ROOT / "README.md", *sorted((ROOT / "packages").glob("*/README.md"))]
 NOT_DOCUMENTATION = ("dev", "benchmarks", "_build")  # owned elsewhere / generated
 AWS_MARKER = "<!-- examples: aws -->"
 SECRET_ID = "prod/app-db"
@@ -61,7 +67,7 @@ def code_blocks(path: Path) -> list[Block]:
     """The fenced blocks of a MyST page (directive options split off the code)."""
     blocks: list[Block] = []
     lines = path.read_text(encoding="utf-8").splitlines()
-    page = str(path.relative_to(DOCS))
+    page = str(path.relative_to(ROOT))
     index = 0
     while index < len(lines):
         match = FENCE.match(lines[index])
@@ -83,7 +89,7 @@ def code_blocks(path: Path) -> list[Block]:
 
 
 def documentation_pages() -> list[Path]:
-    pages = []
+    pages = list(READMES)
     for path in sorted(DOCS.rglob("*.md")):
         if path.relative_to(DOCS).parts[0] not in NOT_DOCUMENTATION:
             pages.append(path)
@@ -96,9 +102,16 @@ PAGES_WITH_EXAMPLES = [
 
 
 def test_pages_with_examples_are_found():
-    names = {str(path.relative_to(DOCS)) for path in PAGES_WITH_EXAMPLES}
+    names = {str(path.relative_to(ROOT)) for path in PAGES_WITH_EXAMPLES}
 
-    assert {"getting-started/purepg.md", "guide/types.md", "guide/lambda.md"} <= names
+    assert {"docs/getting-started/purepg.md", "docs/guide/types.md"} <= names
+    assert {"docs/guide/lambda.md", "docs/troubleshooting.md"} <= names
+
+
+def test_every_readme_with_python_has_its_examples_run():
+    names = {str(path.relative_to(ROOT)) for path in PAGES_WITH_EXAMPLES}
+
+    assert {"README.md", "packages/purepg/README.md", "packages/pgfacade/README.md"} <= names
 
 
 def test_only_a_few_python_examples_are_not_run():
@@ -190,8 +203,22 @@ def _aws_secret(params: dict[str, str], monkeypatch) -> Any:
     return mock
 
 
+class LocalContext:
+    """A stand-in for the Lambda context: the one method pgfacade uses."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def defines_an_uncalled_handler(source: str) -> bool:
+    """The page defines ``handler(event, context)`` and never calls it itself."""
+    defines = re.search(r"^def handler\(event, context\):", source, re.MULTILINE)
+    calls = re.search(r"^(?!def ).*\bhandler\(", source, re.MULTILINE)
+    return defines is not None and calls is None
+
+
 @pytest.mark.parametrize(
-    "page", PAGES_WITH_EXAMPLES, ids=[str(p.relative_to(DOCS)) for p in PAGES_WITH_EXAMPLES]
+    "page", PAGES_WITH_EXAMPLES, ids=[str(p.relative_to(ROOT)) for p in PAGES_WITH_EXAMPLES]
 )
 def test_page_examples_run(page, pg_environment, fresh_pgfacade, monkeypatch):
     blocks = [block for block in code_blocks(page) if block.runnable]
@@ -209,8 +236,10 @@ def test_page_examples_run(page, pg_environment, fresh_pgfacade, monkeypatch):
     try:
         for block in blocks:
             # dont_inherit: not this test module's `from __future__ import annotations`
-            code = compile(block.code, f"docs/{block.page}:{block.line}", "exec", dont_inherit=True)
+            code = compile(block.code, f"{block.page}:{block.line}", "exec", dont_inherit=True)
             exec(code, module.__dict__)
+        if defines_an_uncalled_handler(source):
+            module.handler({"id": 1}, LocalContext())
     finally:
         if mock is not None:
             mock.stop()

@@ -75,6 +75,13 @@ _MODES = (
 
 MODES: dict[str, AuthMode] = {mode.name: mode for mode in _MODES}
 AUTH_MODES: tuple[str, ...] = tuple(MODES)
+"""The modes of every cluster (``auth_mode`` runs over them)."""
+
+GSS = "gss"
+GSS_MODE = AuthMode(GSS, role="gss_user", hba_method="gss")
+"""Kerberos: only on the GSS cluster (``tests.harness.kerberos``), whose server has GSSAPI."""
+MATRIX_MODES: tuple[str, ...] = (*AUTH_MODES, GSS)
+"""The auth mode columns of the results matrix."""
 
 
 def get_mode(name: str) -> AuthMode:
@@ -95,13 +102,33 @@ def hba_lines() -> list[str]:
     return lines
 
 
+def gss_hba_line(realm: str) -> str:
+    """The ``gss`` mode's line: the principal ``gss_user@<realm>`` logs in as ``gss_user``."""
+    role = GSS_MODE.role
+    return f"host all {role} 127.0.0.1/32 gss include_realm=0 krb_realm={realm}"
+
+
+def gss_client_params(*, host: str, port: int, dbname: str) -> Params:
+    """libpq keywords of the ``gss`` mode: no password; ``host`` names the service principal."""
+    return {
+        "host": host,
+        "port": str(port),
+        "dbname": dbname,
+        "user": GSS_MODE.role,
+        "sslmode": "disable",
+        "krbsrvname": "postgres",
+    }
+
+
 def role_statements() -> list[str]:
     """SQL (one statement per line) creating every mode's role with its password storage."""
+    from purepg.sql import quote_identifier, quote_literal
+
     statements = []
     for mode in _MODES:
-        statements.append(f"SET password_encryption = '{mode.stored_as}'")
-        password = f" PASSWORD '{mode.password}'" if mode.password is not None else ""
-        statements.append(f"CREATE ROLE {mode.role} LOGIN{password}")
+        statements.append(f"SET password_encryption = {quote_literal(mode.stored_as)}")
+        password = "" if mode.password is None else f" PASSWORD {quote_literal(mode.password)}"
+        statements.append(f"CREATE ROLE {quote_identifier(mode.role)} LOGIN{password}")
     statements.append("RESET password_encryption")
     return statements
 

@@ -206,8 +206,8 @@ def server_version(native: Path) -> str:
     )
     if result.returncode != 0:
         raise BinariesError(f"{native}/bin/postgres --version failed: {result.stderr.strip()}")
-    # "postgres (PostgreSQL) 16.14"
-    return result.stdout.strip().rsplit(" ", 1)[-1]
+    # "postgres (PostgreSQL) 16.14", Debian's "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    return result.stdout.split()[2]
 
 
 def _make_tree_readable(root: Path) -> None:

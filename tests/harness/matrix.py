@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tests.harness.auth_modes import AUTH_MODES
+from tests.harness.auth_modes import GSS, MATRIX_MODES
+from tests.harness.kerberos import SERVER_NOTE
 from tests.harness.results import results_dir
 
 SUITE_COLUMN = "suite"
-COLUMNS = (*AUTH_MODES, SUITE_COLUMN)
+COLUMNS = (*MATRIX_MODES, SUITE_COLUMN)
+COLUMN_NOTES = {GSS: SERVER_NOTE}
+"""Printed under the matrix when the column is shown: a column that runs on another server."""
 DRIVER_ORDER = ("psycopg2", "purepg", "pgfacade-psycopg2", "pgfacade-purepg")
 OK_OUTCOMES = ("passed", "xfailed", "xpassed")
 FAILED_OUTCOMES = ("failed", "error")
@@ -67,15 +70,20 @@ def has_matrix_params(records: Iterable[Record]) -> bool:
     )
 
 
+def row_of(record: Record) -> tuple[str, str]:
+    """The (driver, major) row of a record: ``("psycopg2 [static]", "pg16")``."""
+    driver = record.get("driver_name") or "-"
+    if record.get("label"):
+        driver = f"{driver} [{record['label']}]"
+    major = record.get("pg_major")
+    return str(driver), f"pg{major}" if major is not None else "-"
+
+
 def tabulate(records: Iterable[Record]) -> dict[tuple[str, str], dict[str, Cell]]:
     """Counts of outcomes per (driver, major) row and auth mode column."""
     table: dict[tuple[str, str], dict[str, Cell]] = {}
     for record in records:
-        driver = record.get("driver_name") or "-"
-        if record.get("label"):
-            driver = f"{driver} [{record['label']}]"
-        major = record.get("pg_major")
-        row = (str(driver), f"pg{major}" if major is not None else "-")
+        row = row_of(record)
         column = record.get("auth_mode") or SUITE_COLUMN
         cells = table.setdefault(row, {})
         cells.setdefault(column, Counter())[record["outcome"]] += 1
@@ -108,8 +116,20 @@ def _row_sort_key(row: tuple[str, str]) -> tuple[int, str, int]:
     return driver_rank, driver, major_number
 
 
+def skip_reasons(records: Iterable[Record]) -> list[str]:
+    """Why auth mode cells skip (a driver that cannot do a mode): one line per distinct reason."""
+    lines = set()
+    for record in records:
+        column, reason = record.get("auth_mode"), record.get("reason")
+        if column and reason and record["outcome"] == "skipped":
+            driver, major = row_of(record)
+            lines.add(f"{driver} {major} {column}: skipped: {reason}")
+    return sorted(lines)
+
+
 def render(records: Iterable[Record]) -> str:
-    """The matrix as aligned text, one line per (driver, major)."""
+    """The matrix as aligned text, one line per (driver, major), then notes and skip reasons."""
+    records = list(records)
     table = tabulate(records)
     columns = [column for column in COLUMNS if any(column in cells for cells in table.values())]
     header = ["driver", "postgres", *columns]
@@ -118,9 +138,11 @@ def render(records: Iterable[Record]) -> str:
         cells = table[row]
         lines.append([row[0], row[1], *(format_cell(cells.get(column)) for column in columns)])
     widths = [max(len(line[index]) for line in lines) for index in range(len(header))]
-    return "\n".join(
+    text = "\n".join(
         "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip() for line in lines
     )
+    notes = [COLUMN_NOTES[column] for column in columns if column in COLUMN_NOTES]
+    return "\n".join([text, *notes, *skip_reasons(records)])
 
 
 def main(argv: list[str] | None = None) -> int:

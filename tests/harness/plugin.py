@@ -3,7 +3,8 @@
 - ``--pg 13,16`` / ``$PG_VERSIONS`` selects the majors (default: all supported).
 - A test using ``pg_cluster`` is parametrised over them (``pg_major``, ids ``pg13``...);
   clusters are session-scoped, started on first use, cached per major, always stopped.
-- ``auth_mode`` is parametrised over ``AUTH_MODES``.
+- ``auth_mode`` is parametrised over ``AUTH_MODES``; ``gss_cluster`` is the ``gss`` column's
+  server and KDC (``tests.harness.kerberos``), its tests run when ``--pg`` selects 15.
 - Every outcome is recorded (see ``tests.harness.results``) and the run ends with its matrix.
 """
 
@@ -19,10 +20,12 @@ from typing import Any, Union
 
 import pytest
 
-from tests.harness import matrix
+from tests.harness import apt, matrix
 from tests.harness.auth_modes import AUTH_MODES
 from tests.harness.binaries import SUPPORTED_MAJORS
 from tests.harness.cluster import Cluster
+from tests.harness.gss_prerequisites import RUNTIME_FILES
+from tests.harness.kerberos import GssCluster
 from tests.harness.results import ResultsRecorder, new_run_id, results_dir
 
 PG_VERSIONS_ENV = "PG_VERSIONS"
@@ -148,6 +151,50 @@ def pg_cluster_pool(request: pytest.FixtureRequest) -> Iterator[ClusterPool]:
 def pg_cluster(pg_major: int, pg_cluster_pool: ClusterPool) -> Cluster:
     """A running cluster of PostgreSQL ``pg_major`` (shared by the whole session)."""
     return pg_cluster_pool.get(pg_major)
+
+
+@pytest.fixture(scope="session")
+def gss_server() -> Iterator[GssCluster]:
+    """Debian's PostgreSQL 15 with an MIT KDC, and the test user's ticket in the realm's cache.
+
+    The Debian packages are installed when missing and we are root (a failed install fails);
+    otherwise the test skips.
+    """
+    try:
+        apt.ensure_packages(RUNTIME_FILES)
+    except apt.PackagesUnavailableError as exc:
+        pytest.skip(str(exc))
+    except apt.PackagesInstallError as exc:
+        pytest.fail(str(exc))
+    cluster = GssCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def gss_cluster(gss_server: GssCluster, monkeypatch: pytest.MonkeyPatch) -> GssCluster:
+    """The GSS cluster, with ``KRB5_CONFIG`` and ``KRB5CCNAME`` set for this test only (libpq
+    would otherwise try GSS encryption on every other server of the session)."""
+    for name, value in gss_server.kerberos.client_environment().items():
+        monkeypatch.setenv(name, value)
+    return gss_server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests pinned to a major (``parametrize("pg_major", ...)``) that --pg leaves out."""
+    majors = selected_majors(config)
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        major = callspec.params.get("pg_major") if callspec is not None else None
+        (dropped if isinstance(major, int) and major not in majors else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(params=AUTH_MODES)

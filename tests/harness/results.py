@@ -50,6 +50,14 @@ def _phase_outcome(report: pytest.TestReport) -> str:
     return report.outcome
 
 
+def _skip_reason(report: pytest.TestReport) -> str | None:
+    """The reason given to ``pytest.skip`` (longrepr is ``(path, line, "Skipped: reason")``)."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return None
+
+
 class ResultsRecorder:
     """A pytest plugin object: tags items with their parameters and writes one record per test.
 
@@ -79,6 +87,8 @@ class ResultsRecorder:
         elif report.when == "call":
             record["outcome"] = _phase_outcome(report)
             record["duration"] = round(report.duration, 3)
+        if report.skipped and report.when in ("setup", "call"):
+            record["reason"] = _skip_reason(report)
         elif report.when == "teardown":
             if report.failed and record["outcome"] in ("passed", "xfailed"):
                 record["outcome"] = "error"

@@ -1,15 +1,19 @@
-"""Packaging: deterministic zips with the right layout and checksum files."""
+"""Packaging: deterministic zips with the right layout and checksum sidecars."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from lambda_psycopg.steps.package import (
     deterministic_zip,
     package_files,
     sha256_of,
-    write_sha256_file,
+    write_sidecars,
 )
 
 
@@ -61,9 +65,24 @@ def test_the_extension_is_executable_in_the_zip(tmp_path: Path) -> None:
     assert modes["psycopg2/__init__.py"] == 0o644
 
 
-def test_sha256_file_is_in_sha256sum_format(tmp_path: Path) -> None:
+def test_sidecars_are_in_sha256sum_and_md5sum_format(tmp_path: Path) -> None:
     artifact = tmp_path / "a.zip"
     artifact.write_bytes(b"zip")
-    checksum = write_sha256_file(artifact)
-    assert checksum.name == "a.zip.sha256"
-    assert checksum.read_text() == f"{sha256_of(artifact)}  a.zip\n"
+    sha256, md5 = write_sidecars(artifact)
+    assert sha256.read_text() == f"{sha256_of(artifact)}  a.zip\n"
+    assert md5.read_text() == f"{hashlib.md5(b'zip').hexdigest()}  a.zip\n"
+
+
+@pytest.mark.parametrize("tool", ["sha256sum", "md5sum"])
+def test_sidecars_pass_the_coreutils_check_from_their_directory(tmp_path: Path, tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    artifact = tmp_path / "a.zip"
+    artifact.write_bytes(b"zip")
+    write_sidecars(artifact)
+    suffix = tool.removesuffix("sum")
+    checked = subprocess.run(
+        [tool, "-c", f"a.zip.{suffix}"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout == "a.zip: OK\n"

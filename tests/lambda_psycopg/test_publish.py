@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.steps.package import sha256_of, write_sha256_file
+from lambda_psycopg.steps.package import sha256_of, write_sidecars
 from lambda_psycopg.steps.publish import layer_name_for, publish_directory
 
 boto3 = pytest.importorskip("boto3")
@@ -38,7 +38,7 @@ def _build_output(out: Path, passed: bool = True) -> Path:
     artifacts = {}
     for key, name in (("zip", f"{STEM}.zip"), ("layer_zip", f"{STEM}-layer.zip")):
         (out / name).write_bytes(b"PK fake " + name.encode())
-        write_sha256_file(out / name)
+        write_sidecars(out / name)
         artifacts[key] = {"name": name, "sha256": sha256_of(out / name), "size": 10}
     manifest = {
         "artifacts": artifacts,
@@ -62,8 +62,10 @@ def test_artifacts_are_uploaded_under_predictable_keys(aws: None, tmp_path: Path
     assert keys == {
         f"builds/{STEM}.zip",
         f"builds/{STEM}.zip.sha256",
+        f"builds/{STEM}.zip.md5",
         f"builds/{STEM}-layer.zip",
         f"builds/{STEM}-layer.zip.sha256",
+        f"builds/{STEM}-layer.zip.md5",
         f"builds/{STEM}.manifest.json",
     }
 

@@ -96,15 +96,33 @@ def test_without_a_dsn_only_import_is_checked(built_zip: Path, step_cache: StepC
     assert any("no DSN" in note for note in report.notes)
 
 
-def test_the_verify_command_reports_each_check(built_zip: Path) -> None:
+def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
+    """``lambda-psycopg verify ARGS`` in a subprocess, without a DSN."""
     env = {k: v for k, v in os.environ.items() if k != "LAMBDA_PSYCOPG_TEST_DSN"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "lambda_psycopg", "verify", str(built_zip)],
+    return subprocess.run(
+        [sys.executable, "-m", "lambda_psycopg", "verify", *args],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
+
+
+def test_the_verify_command_reports_each_check(built_zip: Path) -> None:
+    completed = run_verify(str(built_zip))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert f"{built_zip.name}: PASSED" in completed.stdout
     assert "[ok] glibc symbol versions" in completed.stdout
+
+
+def test_the_verify_command_fails_below_the_required_level(built_zip: Path) -> None:
+    completed = run_verify("--require-level", "import+connect", str(built_zip))
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert f"{built_zip.name}: FAILED (level: import)" in completed.stdout
+    assert "level import is below the required import+connect" in completed.stdout
+
+
+def test_a_build_writes_both_sidecars_that_verify_checks(built_zip: Path) -> None:
+    for suffix in ("sha256", "md5"):
+        sidecar = built_zip.with_name(f"{built_zip.name}.{suffix}")
+        assert sidecar.read_text().endswith(f"  {built_zip.name}\n")
 
 
 @needs_root

@@ -1,5 +1,6 @@
 """purepg and pgfacade build (``hatch build``) into complete wheels and sdists that install
-offline into a clean virtual environment and import.
+offline into a clean virtual environment and import; every package's wheel and sdist (
+lambda-psycopg's too) carries the MIT licence and a README that stands alone as its PyPI page.
 
 Builds go to a temporary directory, never into the repository. The clean environment gets
 nothing from an index: ``pip install --no-index --find-links`` with the built wheels only, which
@@ -22,6 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"purepg": ROOT / "packages" / "purepg", "pgfacade": ROOT / "packages" / "pgfacade"}
+# Every distribution of the repository: the name of its files and of its package directory.
+DISTRIBUTIONS = {**PACKAGES, "lambda_psycopg": ROOT / "packages" / "lambda-psycopg"}
+COPYRIGHT = "Copyright (c) 2026 the purepg, pgfacade and lambda-psycopg authors"
 PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
 DIALECTS = {
     "purepg": "postgresql.purepg = purepg.sqlalchemy_dialect:PGDialect_purepg",
@@ -46,13 +50,13 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if hatch is None:
         pytest.skip("hatch is not on PATH")
     out = tmp_path_factory.mktemp("dist")
-    for path in PACKAGES.values():
+    for path in DISTRIBUTIONS.values():
         _run([hatch, "build", "-t", "wheel", "-t", "sdist", str(out)], cwd=path)
     return out
 
 
 def _version(name: str) -> str:
-    init = (PACKAGES[name] / "src" / name / "__init__.py").read_text(encoding="utf-8")
+    init = (DISTRIBUTIONS[name] / "src" / name / "__init__.py").read_text(encoding="utf-8")
     match = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE)
     assert match is not None, f"no __version__ in {name}/__init__.py"
     return match.group(1)
@@ -173,3 +177,51 @@ def test_wheels_install_offline_into_a_clean_venv_and_import(dist, tmp_path):
 
     assert output[:2] == [_version("purepg"), _version("pgfacade")]
     assert Path(output[2]).is_relative_to(venv)
+
+
+@pytest.mark.parametrize("name", DISTRIBUTIONS)
+def test_wheel_carries_the_mit_licence(dist, name):
+    path = f"{name}-{_version(name)}.dist-info/licenses/LICENSE"
+    with zipfile.ZipFile(_wheel(dist, name)) as wheel:
+        text = wheel.read(path).decode() if path in wheel.namelist() else ""
+
+    assert text.startswith("MIT License"), f"no licence text at {path}"
+    assert COPYRIGHT in text
+    assert _wheel_metadata(dist, name)["License-File"] == "LICENSE"
+
+
+@pytest.mark.parametrize("name", DISTRIBUTIONS)
+def test_sdist_carries_the_mit_licence(dist, name):
+    with tarfile.open(_sdist(dist, name)) as sdist:
+        member = next((m for m in sdist.getmembers() if m.name.endswith("/LICENSE")), None)
+        assert member is not None, "no LICENSE in the sdist"
+        licence = sdist.extractfile(member)
+        text = licence.read().decode() if licence is not None else ""
+
+    assert text.startswith("MIT License")
+    assert COPYRIGHT in text
+
+
+def test_every_licence_file_of_the_repository_is_the_same_text():
+    root = (ROOT / "LICENSE").read_text(encoding="utf-8")
+
+    assert COPYRIGHT in root
+    for path in DISTRIBUTIONS.values():
+        assert (path / "LICENSE").read_text(encoding="utf-8") == root, path
+
+
+@pytest.mark.parametrize("name", DISTRIBUTIONS)
+def test_long_description_is_a_readme_that_stands_alone(dist, name):
+    meta = _wheel_metadata(dist, name)
+    description = str(meta.get_payload())
+    project = name.replace("_", "-")
+
+    title = re.sub(r"\A<!--.*?-->\n", "", description).splitlines()[0]
+
+    assert title == f"# {project}"
+    assert meta["Description-Content-Type"] == "text/markdown"
+    assert f"pip install {project}" in description, "no install instructions"
+    assert "```" in description, "no first example"
+    assert "docs/" in description, "no pointer to the documentation"
+    assert "## License" in description
+    assert len(description.split()) > 150, "too short to say what the package is"

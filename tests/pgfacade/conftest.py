@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pgfacade
-import psycopg2
 import purepg
 import pytest
 from pgfacade import aws, lambda_runtime
 from pgfacade.connecting import current_selection
+
+from tests.harness.admin import admin_connect
 
 BACKENDS = ("psycopg2", "purepg")
 SCRAM = "scram-sha-256"
@@ -35,6 +36,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def psycopg2_module() -> Any:
+    """psycopg2 itself, for tests of the psycopg2 backend; they skip where it cannot load."""
+    return pytest.importorskip(
+        "psycopg2", reason="psycopg2 is a CPython C extension: PyPy cannot load it"
+    )
+
+
+@pytest.fixture
 def params(pg_cluster: Any) -> dict[str, str]:
     """libpq keywords for the cluster's scram-sha-256 role."""
     return dict(pg_cluster.params(SCRAM))
@@ -42,8 +51,8 @@ def params(pg_cluster: Any) -> dict[str, str]:
 
 @pytest.fixture
 def admin(pg_cluster: Any) -> Iterator[Any]:
-    """A psycopg2 superuser connection in autocommit (for pg_terminate_backend and friends)."""
-    connection = psycopg2.connect(**pg_cluster.admin_params())
+    """A superuser connection in autocommit (for pg_terminate_backend and friends)."""
+    connection = admin_connect(pg_cluster.admin_params())
     connection.autocommit = True
     yield connection
     connection.close()

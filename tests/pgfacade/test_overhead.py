@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pgfacade
+import pytest
+
+pytest.importorskip("psycopg2", reason="psycopg2 is a CPython C extension: PyPy cannot load it")
 import psycopg2
 import psycopg2.extensions
-import pytest
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 

@@ -8,10 +8,12 @@ import sys
 import textwrap
 
 import pgfacade
-import psycopg2
-import psycopg2.extensions
 import pytest
 from pgfacade.selection import DriverNotAvailableError, select_driver
+
+pytest.importorskip("psycopg2", reason="psycopg2 is a CPython C extension: PyPy cannot load it")
+import psycopg2
+import psycopg2.extensions
 
 
 def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

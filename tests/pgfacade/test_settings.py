@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import pickle
 
-import psycopg2.extensions
 import pytest
 from pgfacade.settings import Settings, is_local_host, with_tls_default
 
-parse_dsn = psycopg2.extensions.parse_dsn
+try:
+    from psycopg2.extensions import parse_dsn
+except ImportError:  # PyPy, where psycopg2 does not load: the other backend's parser
+    from purepg.conninfo import parse_dsn  # type: ignore[assignment]
 
 
 def test_database_url_is_the_dsn_when_none_is_given() -> None:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import pgfacade
-import psycopg2
 import pytest
 from pgfacade import errors
 from purepg.types import Interval, Json, Range
@@ -133,12 +132,12 @@ def test_server_errors_are_purepg_sqlstate_classes_with_diagnostics(connect) -> 
     assert error.detail == "Key (id)=(1) already exists."
 
 
-def test_psycopg2_errors_are_chained_as_the_cause(params) -> None:
+def test_psycopg2_errors_are_chained_as_the_cause(params, psycopg2_module) -> None:
     connection = pgfacade.connect(driver="psycopg2", **params)
     try:
         with pytest.raises(errors.DivisionByZero) as caught, connection.cursor() as cursor:
             cursor.execute("SELECT 1/0")
-        assert isinstance(caught.value.__cause__, psycopg2.errors.DivisionByZero)
+        assert isinstance(caught.value.__cause__, psycopg2_module.errors.DivisionByZero)
     finally:
         connection.close()
 
@@ -258,7 +257,9 @@ def test_a_socket_timeout_is_accepted_by_both_backends(connect) -> None:
     assert fetch_value(connection, "SELECT 1") == 1
 
 
-def test_psycopg2_socket_timeout_becomes_tcp_user_timeout_and_keepalives(params) -> None:
+def test_psycopg2_socket_timeout_becomes_tcp_user_timeout_and_keepalives(
+    params, psycopg2_module
+) -> None:
     connection = pgfacade.connect(driver="psycopg2", socket_timeout=12, **params)
     try:
         used = connection.get_dsn_parameters()
@@ -269,7 +270,9 @@ def test_psycopg2_socket_timeout_becomes_tcp_user_timeout_and_keepalives(params)
         connection.close()
 
 
-def test_an_explicit_libpq_keepalive_wins_over_the_socket_timeout_mapping(params) -> None:
+def test_an_explicit_libpq_keepalive_wins_over_the_socket_timeout_mapping(
+    params, psycopg2_module
+) -> None:
     connection = pgfacade.connect(
         driver="psycopg2", socket_timeout=12, keepalives_idle=100, **params
     )

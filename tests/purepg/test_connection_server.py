@@ -35,8 +35,10 @@ def admin(pg_cluster):
     connection.close()
 
 
-def test_cancel_from_another_thread_interrupts_the_running_query(conn, params):
-    def cancel_once_running():
+def cancel_once_running(conn, params) -> threading.Thread:
+    """A started thread that cancels ``conn``'s query once the server shows it running."""
+
+    def cancel():
         watcher = purepg.connect(**params)
         watcher.autocommit = True
         cur = watcher.cursor()
@@ -50,8 +52,13 @@ def test_cancel_from_another_thread_interrupts_the_running_query(conn, params):
         watcher.close()
         conn.cancel()
 
-    thread = threading.Thread(target=cancel_once_running)
+    thread = threading.Thread(target=cancel)
     thread.start()
+    return thread
+
+
+def test_cancel_from_another_thread_interrupts_the_running_query(conn, params):
+    thread = cancel_once_running(conn, params)
     with pytest.raises(errors.QueryCanceled):
         conn.cursor().execute("SELECT pg_sleep(60)")
     thread.join()

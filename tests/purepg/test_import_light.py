@@ -39,7 +39,7 @@ def test_connecting_with_scram_loads_no_third_party_or_metadata_modules(pg_clust
 
     With an ASCII password not even purepg's SASLprep is loaded.
     """
-    heavy = ("scramp", "asn1crypto", "importlib.metadata", "purepg.protocol.saslprep")
+    heavy = ("scramp", "asn1crypto", "importlib.metadata", "purepg.protocol.saslprep", "gssapi")
     code = (
         "import json, sys, purepg\n"
         "purepg.connect(**json.loads(sys.argv[1])).close()\n"

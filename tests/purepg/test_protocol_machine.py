@@ -295,10 +295,10 @@ def test_copy_in_during_extended_query_sends_a_new_sync():
     assert [k for k, _ in backend.split_messages(machine.data_to_send())] == [b"f", b"S"]
 
 
-def test_negotiate_protocol_version_is_recorded():
+def test_a_lower_protocol_version_negotiated_within_the_range_is_recorded():
     machine = Machine()
-    machine.start({"user": "u"}, Authenticator("u", None))
-    machine.receive_data(backend.message(b"v", b"\0\0\0\0\0\0\0\0") + backend.STARTUP_OK)
+    machine.start({"user": "u"}, Authenticator("u", None), protocol=(0, 2))
+    machine.receive_data(backend.message(b"v", b"\0\3\0\0\0\0\0\0") + backend.STARTUP_OK)
     drain(machine)
     assert machine.protocol_minor == 0
 

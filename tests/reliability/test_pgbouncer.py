@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness import apt
 from tests.harness.cluster import Cluster
 from tests.reliability import faults
 from tests.reliability.clients import FACADE_PSYCOPG2, FACADE_PUREPG, PUREPG, client_driver
@@ -39,25 +40,20 @@ START_WAIT = 15.0
 
 
 def _ensure_pgbouncer() -> str:
-    found = shutil.which("pgbouncer") or (PGBOUNCER if Path(PGBOUNCER).exists() else None)
+    found = shutil.which("pgbouncer")
     if found:
         return found
-    if os.geteuid() != 0:
-        pytest.skip("pgbouncer is not installed and we are not root to apt-get install it")
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "pgbouncer"]
-    result = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
-    if result.returncode != 0:  # a fresh machine may have no (or stale) package lists
-        subprocess.run(["apt-get", "update"], capture_output=True, env=environment, check=False)
-        result = subprocess.run(
-            install, capture_output=True, text=True, env=environment, check=False
-        )
-    if result.returncode != 0:
+    try:
+        installed = apt.ensure_packages({PGBOUNCER: "pgbouncer"})
+    except apt.PackagesUnavailableError as exc:
+        pytest.skip(str(exc))
+    except apt.PackagesInstallError as exc:
         # As root the test command installs what it needs: a failure here is a failure.
-        pytest.fail(f"apt-get install pgbouncer failed: {result.stderr[-500:]}")
-    # A system service the package may have started is not ours: stop it.
-    subprocess.run(["service", "pgbouncer", "stop"], capture_output=True, check=False)
-    return shutil.which("pgbouncer") or PGBOUNCER
+        pytest.fail(str(exc))
+    if installed:
+        # A system service the package may have started is not ours: stop it.
+        subprocess.run(["service", "pgbouncer", "stop"], capture_output=True, check=False)
+    return PGBOUNCER
 
 
 def _free_port() -> int:

@@ -124,3 +124,74 @@ def test_facade_settings_do_not_show_the_password():
     )
     assert SECRET not in repr(settings)
     assert SECRET not in str(settings)
+
+
+def test_a_server_that_echoes_the_password_in_its_error_does_not_show_it(driver, logs):
+    """A hostile (or careless) server repeats the cleartext password it received in every
+    field of its error: the client masks it and keeps the rest of the message."""
+
+    def script(peer: Peer) -> None:
+        peer.read_startup()
+        peer.send(backend.auth(3))
+        peer.read_message()
+        echoed = f'password "{SECRET}" is wrong'
+        peer.send(
+            backend.fields(b"E", S="FATAL", V="FATAL", C="28P01", M=echoed, D=echoed, H=echoed)
+        )
+
+    with fake_server(script) as server:
+        exc = connect_failure(driver, **server.params(password=SECRET))
+    assert "is wrong" in str(exc)
+    assert SECRET not in everything_printed(exc)
+    assert SECRET not in repr(getattr(exc, "fields", {}))
+    assert SECRET not in logs.text
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"postgresql://u:{SECRET}%zz@127.0.0.1:1/db",
+        f"postgresql://u@127.0.0.1:1/db?password={SECRET}%zz",
+    ],
+    ids=["user-info", "query"],
+)
+def test_a_password_with_a_bad_percent_escape_in_a_uri_is_not_shown(driver, logs, uri):
+    with pytest.raises(BaseException) as caught:
+        driver.connect_function(uri)
+    assert isinstance(caught.value, driver.module.Error), repr(caught.value)
+    assert "percent" in str(caught.value)
+    assert SECRET not in everything_printed(caught.value)
+    assert SECRET not in logs.text
+
+
+def test_a_password_of_the_wrong_type_is_not_shown_by_the_facade(logs):
+    import pgfacade
+
+    with pytest.raises(TypeError, match="'password' must be a str or int, not bytes") as caught:
+        pgfacade.connect(host="127.0.0.1", port=1, user="u", password=SECRET.encode())
+    assert SECRET not in everything_printed(caught.value)
+    assert SECRET not in logs.text
+
+
+@pytest.mark.parametrize("form", ["conninfo", "uri"])
+def test_a_connection_opened_with_a_dsn_does_not_show_its_password(driver, pg_cluster, form):
+    params = pg_cluster.params("scram-sha-256")
+    password = params["password"]
+    if form == "conninfo":
+        dsn = " ".join(f"{key}='{value}'" for key, value in params.items())
+    else:
+        rest = "&".join(
+            f"{key}={value}"
+            for key, value in params.items()
+            if key not in ("user", "password", "host", "port", "dbname")
+        )
+        dsn = (
+            f"postgresql://{params['user']}:{password}@{params['host']}:{params['port']}/"
+            f"{params['dbname']}?{rest}"
+        )
+    conn = driver.connect_function(dsn)
+    try:
+        shown = "\n".join([repr(conn), str(conn), str(getattr(conn, "dsn", ""))])
+    finally:
+        conn.close()
+    assert password not in shown

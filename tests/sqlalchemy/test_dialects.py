@@ -274,11 +274,27 @@ def test_hstore_round_trips_as_dict(engine, metadata):
     assert stored == value
 
 
-def test_inet_is_an_ipaddress_object_by_default(engine):
+def test_inet_is_a_string_by_default_as_in_sqlalchemys_other_dialects(engine):
     with engine.connect() as conn:
         value = conn.execute(sa.select(sa.cast(sa.literal("10.1.2.3/8"), pg.INET))).scalar()
 
-    assert value == ipaddress.ip_interface("10.1.2.3/8")
+    assert value == "10.1.2.3/8"
+
+
+def test_inet_and_cidr_are_ipaddress_objects_with_native_inet_types(engine_factory):
+    engine = engine_factory(native_inet_types=True)
+    query = sa.select(
+        sa.cast(sa.literal("10.1.2.3"), pg.INET),
+        sa.cast(sa.literal("10.1.2.3/8"), pg.INET),
+        sa.cast(sa.literal("10.0.0.0/8"), pg.CIDR),
+    )
+
+    with engine.connect() as conn:
+        host, interface, network = conn.execute(query).one()
+
+    assert host == ipaddress.ip_address("10.1.2.3")
+    assert interface == ipaddress.ip_interface("10.1.2.3/8")
+    assert network == ipaddress.ip_network("10.0.0.0/8")
 
 
 def test_inet_is_a_string_with_native_inet_types_false(engine_factory):

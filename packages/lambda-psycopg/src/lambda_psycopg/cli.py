@@ -17,10 +17,12 @@ from lambda_psycopg.steps import StepContext
 from lambda_psycopg.steps.verify import DSN_ENV
 from lambda_psycopg.targets import ARCHES, PYTHONS, parse_targets
 from lambda_psycopg.versions import (
+    DEBIAN_MIRROR,
     OPENSSL_DEFAULT,
     POSTGRES_DEFAULT,
     PSYCOPG2_DEFAULT,
     PSYCOPG2_FOR_PY39,
+    PYPI_URL,
     Versions,
 )
 
@@ -40,6 +42,8 @@ cache: --cache-dir, ${CACHE_ENV}, or ~/.cache/lambda-psycopg. Live connection ch
 --dsn or ${DSN_ENV}.
 """
 
+# verify's levels of proof, weakest first.
+LEVELS = ("static", "import", "import+connect")
 STEP_NAMES = ("fetch", "sources", "openssl", "libpq", "psycopg2", "package", "verify")
 
 
@@ -97,7 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="verify artifact zips")
     verify.add_argument("zips", nargs="+", type=Path, metavar="ZIP")
     verify.add_argument("--dsn", help=f"test server for the connect check (or ${DSN_ENV})")
+    verify.add_argument(
+        "--require-level",
+        choices=LEVELS,
+        default=LEVELS[0],
+        help="fail unless this level of proof is reached (default: static)",
+    )
     _add_common(verify)
+
+    release = commands.add_parser(
+        "release", help="collect builds' verified artifacts under fixed names, with latest.json"
+    )
+    release.add_argument("builds", nargs="+", type=Path, metavar="BUILD_DIR", help="build --out")
+    release.add_argument("--out", type=Path, required=True, help="the release's asset directory")
+    release.add_argument("--tag", required=True, help="the release's tag (recorded in latest.json)")
 
     publish = commands.add_parser("publish", help="upload artifacts to S3, publish layers")
     publish.add_argument("out", type=Path, help="directory with manifests (a build's --out)")
@@ -118,7 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_arguments(bundle_parser)
 
-    commands.add_parser("versions", help="show the pinned versions")
+    interpreter = commands.add_parser(
+        "interpreter",
+        help="install an interpreter for the test suite (pypy3, or Debian's CPython 3.X); "
+        "prints its path",
+    )
+    interpreter.add_argument("name", help='"pypy3" or a Python version such as 3.14')
+    interpreter.add_argument("--home", type=Path, required=True, help="where a CPython goes")
+    interpreter.add_argument("--cache-dir", type=Path, help="step cache (default: see build)")
+    interpreter.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
+
+    versions_parser = commands.add_parser("versions", help="show the pinned versions")
+    versions_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare each pin with the newest release at its source: exit 0 when all are "
+        "current, 1 when one is newer, 2 when a source cannot be read",
+    )
+    versions_parser.add_argument("--debian-mirror", default=DEBIAN_MIRROR, help=argparse.SUPPRESS)
+    versions_parser.add_argument("--pypi-url", default=PYPI_URL, help=argparse.SUPPRESS)
     return parser
 
 
@@ -188,15 +223,26 @@ def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
     ctx = _context(args, reporter)
     status = 0
     for path in args.zips:
-        if not path.is_file():
-            raise BuildError(f"{path} does not exist")
-        report = verify_zip(path, dsn=_dsn(args), interpreter_for=lambda t: interpreter_for(ctx, t))
-        print(f"{path.name}: {'PASSED' if report.passed else 'FAILED'} (level: {report.level})")
+        try:
+            if not path.is_file():
+                raise BuildError(f"{path} does not exist")
+            report = verify_zip(
+                path, dsn=_dsn(args), interpreter_for=lambda t: interpreter_for(ctx, t)
+            )
+        except BuildError as error:
+            print(f"{path.name}: FAILED\n  error: {error}")
+            status = 1
+            continue
+        enough = LEVELS.index(report.level) >= LEVELS.index(args.require_level)
+        passed = report.passed and enough
+        print(f"{path.name}: {'PASSED' if passed else 'FAILED'} (level: {report.level})")
         for check in report.checks:
             print(f"  [{'ok' if check.passed else 'FAIL'}] {check.name}: {check.detail}")
         for note in report.notes:
             print(f"  note: {note}")
-        if not report.passed:
+        if not enough:
+            print(f"  error: level {report.level} is below the required {args.require_level}")
+        if not passed:
             status = 1
     return status
 
@@ -231,9 +277,26 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_versions() -> int:
-    """Print the pinned versions."""
+def cmd_interpreter(args: argparse.Namespace, reporter: Reporter) -> int:
+    """Install (or find) the interpreter and print its path."""
+    from lambda_psycopg.interpreters import test_interpreter
+
+    ctx = StepContext(StepCache(args.cache_dir or default_cache_dir()), reporter=reporter)
+    print(test_interpreter(ctx, args.name, args.home.resolve()))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    """Print the pinned versions; with --check, whether a newer release exists."""
     from lambda_psycopg import versions
+
+    if args.check:
+        from lambda_psycopg.version_check import check_pins
+
+        statuses = check_pins(args.debian_mirror, args.pypi_url)
+        for status in statuses:
+            print(status.describe())
+        return 0 if all(status.current for status in statuses) else 1
 
     print(f"PostgreSQL (libpq): {versions.POSTGRES_DEFAULT}  sha256 "
           f"{versions.POSTGRES_SHA256.get(versions.POSTGRES_DEFAULT)}")  # fmt: skip
@@ -260,11 +323,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_publish(args, reporter)
         if args.command == "setup":
             return cmd_setup(args)
+        if args.command == "release":
+            from lambda_psycopg.release import collect_release
+
+            print(collect_release(args.builds, args.out, args.tag))
+            return 0
+        if args.command == "interpreter":
+            return cmd_interpreter(args, reporter)
         if args.command == "bundle":
             from lambda_psycopg import bundle
 
             return bundle.run(args)
-        return cmd_versions()
+        return cmd_versions(args)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

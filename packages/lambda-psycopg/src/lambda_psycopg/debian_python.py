@@ -70,8 +70,13 @@ def debian_headers(ctx: StepContext, target: Target) -> PythonHeaders | None:
     )
 
 
-def debian_sysroot(ctx: StepContext, target: Target) -> StepOutput | None:
-    """A root filesystem with Debian's python3.X for the target's arch; None if unavailable."""
+def debian_sysroot(
+    ctx: StepContext, target: Target, extra: tuple[str, ...] = ()
+) -> StepOutput | None:
+    """A root filesystem with Debian's python3.X for the target's arch; None if unavailable.
+
+    ``extra``: more optional packages (libraries of stdlib modules such as ``ssl``).
+    """
     apt = PrivateApt(ctx.cache.dir("apt"))
     arch = target.debian_arch
     chosen: list[tuple[str, str]] = []
@@ -81,7 +86,7 @@ def debian_sysroot(ctx: StepContext, target: Target) -> StepOutput | None:
         if not versions:
             return None
         chosen.append((name, versions[0]))
-    for name in SYSROOT_OPTIONAL:
+    for name in (*SYSROOT_OPTIONAL, *extra):
         versions = apt.binary_versions(name, arch)
         if versions:
             chosen.append((name, versions[0]))

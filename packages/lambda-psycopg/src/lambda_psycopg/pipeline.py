@@ -94,7 +94,7 @@ def build_target(
     packaged = package.package_target(ctx, target, names, built, licenses)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (names.zip, names.layer_zip):
-        for file_name in (name, name + ".sha256"):
+        for file_name in (name, *(f"{name}.{suffix}" for suffix in package.SIDECARS)):
             shutil.copy2(packaged.path / file_name, out_dir / file_name)
 
     interpreter = interpreter_for(ctx, target)  # may prepare a sysroot: its own step

@@ -58,8 +58,13 @@ def install_missing(include_optional: bool = True) -> list[str]:
     """apt-get install the packages of missing tools (root only); the packages installed."""
     missing = missing_tools(include_optional)
     packages = sorted({tool.package for tool in missing})
-    if not packages:
-        return []
+    if packages:
+        apt_install(packages)
+    return packages
+
+
+def apt_install(packages: list[str]) -> None:
+    """``apt-get install -y`` the system packages (root only), updating the index if needed."""
     if os.geteuid() != 0:
         raise BuildError(
             f"installing {' '.join(packages)} needs root",
@@ -81,4 +86,3 @@ def install_missing(include_optional: bool = True) -> list[str]:
                 f"apt-get install {' '.join(packages)} failed:\n{second.stderr.strip()[-1500:]}",
                 "check the network and the system's apt sources",
             )
-    return packages

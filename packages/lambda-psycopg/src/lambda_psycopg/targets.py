@@ -115,12 +115,14 @@ class ArtifactNames:
 
     @property
     def all_files(self) -> tuple[str, ...]:
-        """Every file, checksums included."""
+        """Every file, checksum sidecars included."""
         return (
             self.zip,
             self.zip + ".sha256",
+            self.zip + ".md5",
             self.layer_zip,
             self.layer_zip + ".sha256",
+            self.layer_zip + ".md5",
             self.manifest,
         )
 

@@ -34,6 +34,8 @@ POSTGRES_DEBIAN_PACKAGE = "postgresql-{major}"
 OPENSSL_DEBIAN_PACKAGE = "openssl"
 DEBIAN_SUITES = ("trixie", "sid")
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
+# Where ``versions --check`` asks for psycopg2's newest release (PyPI's JSON API).
+PYPI_URL = "https://pypi.org"
 
 # The toolchain: ziglang from PyPI (installed with this package).
 ZIGLANG_VERSION = "0.15.2"

@@ -98,9 +98,9 @@ def connect(
     ``pooler_safe=True`` avoids named prepared statements and session state (RDS Proxy,
     PgBouncer transaction pooling). Remote hosts default to ``sslmode=verify-full``.
     ``socket_timeout`` (seconds, None: none) bounds waits for an unresponsive server once
-    connected: purepg fails a read or write silent that long; over psycopg2 (libpq has no
-    read timeout) it becomes ``tcp_user_timeout`` and TCP keepalives, which detect a dead peer
-    or network but not a server that is alive and silent.
+    connected: purepg fails a request not answered that long (however it trickles); over
+    psycopg2 (libpq has no read timeout) it becomes ``tcp_user_timeout`` and TCP keepalives,
+    which detect a dead peer or network but not a server that is alive and silent.
     """
     from .settings import Settings
 

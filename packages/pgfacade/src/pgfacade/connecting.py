@@ -8,7 +8,7 @@ import functools
 import os
 import sys
 
-from .settings import Settings, with_tls_default
+from .settings import Settings, names_a_server, runs_in_aws_lambda, with_tls_default
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: this module is on the cold-start path, kept import-light
@@ -60,6 +60,20 @@ def _import(name: str) -> ModuleType:
     return sys.modules[name]
 
 
+BROKEN_PSYCOPG2_HINT = (
+    "Likely a psycopg2 built for another Python version or architecture, or one without its "
+    "compiled _psycopg module (AWS Lambda: build it for the function's runtime and "
+    "architecture with lambda-psycopg). Set PGFACADE_DRIVER=purepg to use purepg on purpose, "
+    "without this warning."
+)
+
+
+def _is_installed_but_broken(name: str, exc: ImportError) -> bool:
+    """Not "the package is absent" but a package present that fails to import
+    (``No module named 'psycopg2._psycopg'``, an extension of the wrong architecture...)."""
+    return not (isinstance(exc, ModuleNotFoundError) and exc.name == name)
+
+
 def select_driver(driver: str | None = None, environ: dict[str, str] | None = None) -> Selection:
     """Choose the backend: ``driver`` argument, else ``PGFACADE_DRIVER``, else psycopg2 when it
     imports, else purepg. A forced driver that cannot be imported raises ``DriverNotAvailableError``
@@ -82,14 +96,24 @@ def select_driver(driver: str | None = None, environ: dict[str, str] | None = No
             ) from exc
         return Selection(name, f"requested by the {origin}", module)
     errors: dict[str, str] = {}
+    broken: list[str] = []
     for name in DRIVERS:
         try:
             module = _import(name)
         except ImportError as exc:
             errors[name] = f"{type(exc).__name__}: {exc}"
+            if _is_installed_but_broken(name, exc):
+                broken.append(name)
             continue
         if name == "psycopg2":
             reason = "psycopg2 is importable (preferred: fastest)"
+        elif broken:
+            reason = (
+                f"psycopg2 is installed but failed to import ({errors['psycopg2']}); using purepg"
+            )
+            from .logs import WARNING, log
+
+            log(WARNING, "%s. %s", reason, BROKEN_PSYCOPG2_HINT)
         else:
             reason = "psycopg2 is not importable; purepg runs everywhere"
         return Selection(name, reason, module, errors)
@@ -144,7 +168,13 @@ def open_connection(settings: Settings) -> Any:
             from . import aws
 
             params = aws.apply_credentials(settings, params, refresh=attempt == 2)
+        chose_tls = "sslmode" not in params
         params = with_tls_default(params)
+        chose_tls = chose_tls and "sslmode" in params
+        if runs_in_aws_lambda() and not names_a_server(params):
+            from .explain import no_host_configured
+
+            raise no_host_configured()
         if "logging" in sys.modules:  # else no handler can show it: `pgfacade.logs` not loaded
             from .logs import DEBUG, log
 
@@ -163,7 +193,12 @@ def open_connection(settings: Settings) -> Any:
             )
         except Exception as exc:  # purepg's errors are imported by a failure only
             if attempt == 2 or not refreshable or not _rejected_credentials(exc):
-                raise
+                from .explain import why_it_failed
+
+                explained = why_it_failed(exc, params, chose_tls)
+                if explained is exc:
+                    raise
+                raise explained from exc
             from .logs import INFO, log
 
             sqlstate = getattr(exc, "sqlstate", None)

@@ -4,7 +4,10 @@ One connection per settings is kept at module level. Handing it out again:
 - a closed connection is replaced;
 - a transaction left open (a failed invocation) is rolled back;
 - when it was idle longer than ``idle_check_after`` seconds, or the server already sent
-  something (a termination notice), one ``SELECT 1`` checks it; a dead one is replaced.
+  something (a termination notice), one ``SELECT 1`` checks it; a dead one is replaced;
+- with ``target_session_attrs`` ``standby`` or ``read-only``, every reuse checks (one round
+  trip) that the server still is one: a promotion does not end sessions, so after a failover
+  the cached "standby" session would otherwise run on the new primary.
 With a Lambda ``context``, statements are bounded by the invocation's remaining time minus a
 margin: ``statement_timeout`` is lowered when needed (not in pooler-safe mode: session state),
 and a timer thread cancels a statement still running at the deadline.
@@ -12,6 +15,7 @@ and a timer thread cancels a statement still running at the deadline.
 
 from __future__ import annotations
 
+import os
 import select
 import threading
 import time
@@ -40,10 +44,19 @@ class _Entry:
         self.timer: threading.Timer | None = None
         self.generation = 0
         self.lock = threading.Lock()
+        self.session_check: str | None = None
+        """SQL telling whether the server still suits ``target_session_attrs`` ("": no need
+        to ask; None: not looked up yet)."""
 
 
 _entries: dict[tuple[Any, ...], _Entry] = {}
 _entries_lock = threading.Lock()
+# target_session_attrs that a promotion can stop a session from meeting: the query that tells.
+_SESSION_CHECKS = {
+    "standby": "SELECT pg_catalog.pg_is_in_recovery()",
+    "read-only": "SELECT pg_catalog.pg_is_in_recovery() OR "
+    "pg_catalog.current_setting('default_transaction_read_only')::boolean",
+}
 
 
 def reusable_connection(
@@ -108,6 +121,10 @@ def _check(entry: _Entry, connection: Any, idle_check_after: float) -> bool:
     """Roll back a leftover transaction, ping when idle for long; False when unusable."""
     backend = backend_module(current_selection(entry.settings.driver))
     status = backend.transaction_status(connection)
+    if entry.session_check is None:
+        params = entry.settings.connect_params(backend.parse_dsn)
+        wanted = params.get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
+        entry.session_check = _SESSION_CHECKS.get(wanted or "", "")
     if status == "active":
         return False
     if status in ("intrans", "inerror"):
@@ -119,6 +136,8 @@ def _check(entry: _Entry, connection: Any, idle_check_after: float) -> bool:
         return True
     if status == "unknown" and not connection.autocommit:
         connection.rollback()
+    if entry.session_check:
+        return bool(_execute_autocommit(connection, entry.session_check))
     idle = time.monotonic() - entry.last_used
     if idle > idle_check_after or _has_pending_input(connection):
         _execute_autocommit(connection, "SELECT 1")
@@ -134,15 +153,16 @@ def _has_pending_input(connection: Any) -> bool:
     return bool(readable)
 
 
-def _execute_autocommit(connection: Any, sql: str) -> None:
-    """Run ``sql`` outside any transaction (one round trip)."""
+def _execute_autocommit(connection: Any, sql: str, params: tuple[Any, ...] | None = None) -> Any:
+    """Run ``sql`` outside any transaction (one round trip); its first value, if any."""
     previous = connection.autocommit
     if not previous:
         connection.autocommit = True
     try:
         cursor = connection.cursor()
         try:
-            cursor.execute(sql)
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0] if cursor.description else None
         finally:
             cursor.close()
     finally:
@@ -157,7 +177,11 @@ def _bound_statement_timeout(entry: _Entry, budget_ms: int) -> None:
     if current is not None and current <= budget_ms:
         return
     value = max(budget_ms - min(budget_ms // 10, 1000), 1)
-    _execute_autocommit(entry.connection, f"SET statement_timeout = {value}")
+    _execute_autocommit(  # a parameter, not SQL text: nothing to quote
+        entry.connection,
+        "SELECT pg_catalog.set_config('statement_timeout', %s, false)",
+        (str(value),),
+    )
     entry.statement_timeout_ms = value
 
 

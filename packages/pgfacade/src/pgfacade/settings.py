@@ -112,7 +112,9 @@ class Settings:
             if value is None:
                 continue
             if not isinstance(value, (str, int)) or isinstance(value, bool):
-                raise TypeError(f"connection parameter {key!r} must be a str or int, not {value!r}")
+                raise TypeError(  # the type only: the value may be a password
+                    f"connection parameter {key!r} must be a str or int, not {type(value).__name__}"
+                )
             keywords["dbname" if key == "database" else key] = str(value)
         if secret_id and iam_auth:
             raise ValueError("use either secret_id= or iam_auth=True, not both")
@@ -193,6 +195,24 @@ def target_hosts(params: Mapping[str, str], environ: Mapping[str, str] | None = 
     return [host.strip() for host in value.split(",")]
 
 
+def connected_addresses(
+    params: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """What libpq actually connects to, per server: its ``hostaddr`` entry when one is given
+    (``host`` then only names the server for certificate checks and the password file), else
+    its ``host`` entry; PGHOST / PGHOSTADDR stand in for absent keywords."""
+    env = os.environ if environ is None else environ
+    names = (params.get("host") or env.get("PGHOST") or "").split(",")
+    addresses = (params.get("hostaddr") or env.get("PGHOSTADDR") or "").split(",")
+    count = max(len(names), len(addresses))
+    chosen = []
+    for index in range(count):
+        address = addresses[index].strip() if index < len(addresses) else ""
+        name = names[index].strip() if index < len(names) else ""
+        chosen.append(address or name)
+    return chosen
+
+
 def is_local_host(host: str) -> bool:
     """localhost, loopback, a Unix socket directory or the default socket."""
     return host in LOCAL_HOSTS or host.startswith(("/", "@"))
@@ -206,6 +226,28 @@ def with_tls_default(
     result = dict(params)
     if "sslmode" in result or env.get("PGSSLMODE"):
         return result
-    if not all(is_local_host(host) for host in target_hosts(result, env)):
+    if not all(is_local_host(address) for address in connected_addresses(result, env)):
         result["sslmode"] = "verify-full"
     return result
+
+
+HOST_KEYWORDS = ("host", "hostaddr", "service")
+HOST_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGSERVICE")
+
+
+def names_a_server(params: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
+    """Something says where the server is: ``host``, ``hostaddr`` or ``service`` (from the
+    arguments, the DSN / ``DATABASE_URL`` or a secret) or PGHOST / PGHOSTADDR / PGSERVICE.
+
+    A Unix-socket directory in ``host`` or PGHOST counts (a legitimate configuration); only
+    libpq's silent fallback to its default socket does not."""
+    env = os.environ if environ is None else environ
+    return any(params.get(key) for key in HOST_KEYWORDS) or any(
+        env.get(name) for name in HOST_VARIABLES
+    )
+
+
+def runs_in_aws_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    """True inside an AWS Lambda function (its runtime sets ``AWS_LAMBDA_FUNCTION_NAME``)."""
+    env = os.environ if environ is None else environ
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))

@@ -56,9 +56,9 @@ class PGDialect_pgfacade(PGDialect_purepg):  # noqa: N801 - SQLAlchemy's naming 
         return (args, kwargs)
 
     def on_connect(self) -> Callable[[Any], None] | None:
-        """``json_deserializer`` and ``native_inet_types=False`` on either backend."""
+        """``json_deserializer`` and the inet/cidr representation on either backend."""
         loads = self._json_deserializer
-        inet_as_str = self._native_inet_types is False
+        inet_as_str = self._native_inet_types is not True
         if loads is None and not inet_as_str:
             return None
 

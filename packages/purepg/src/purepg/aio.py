@@ -27,11 +27,11 @@ from purepg.connection import (
     statement_timeout_option,
 )
 from purepg.connection_state import ConnectionState
-from purepg.cursor import CursorState, _chunks
+from purepg.cursor import CursorState, _chunks, decode_rows
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
-from purepg.protocol.messages import Notification, decode_data_row
+from purepg.protocol.messages import Notification
 
 if TYPE_CHECKING:
     import ssl
@@ -61,6 +61,10 @@ async def connect(
     params.pop("prepare_threshold", None)
     timeout = _socket_timeout(socket_timeout)
     resolved = resolve(dsn, params)
+    if ssl_context is not None:  # a context means TLS: sslmode at least require
+        from purepg.tls import mode_for_context
+
+        resolved = mode_for_context(resolved)
     extra = statement_timeout_option(statement_timeout)
     transport = await open_transport(resolved, ssl_context, extra, socket_timeout=timeout)
     return AsyncConnection(transport, default_registry.copy())
@@ -171,8 +175,8 @@ class AsyncConnection(ConnectionState):
             return
         self._types_discovered = True
         exchange = await self.execute_simple(HSTORE_QUERY)
-        for payload in exchange.results[-1].rows:
-            oid, array_oid = decode_data_row(payload, [int, int])
+        result = exchange.results[-1]
+        for oid, array_oid in decode_rows(result.rows, [int, int], result.columns or ()):
             registry.register_hstore(oid, array_oid)
 
     async def register_composite(self, name: str, *, python_type: type | None = None) -> type:
@@ -182,10 +186,8 @@ class AsyncConnection(ConnectionState):
         from purepg.codecs import composite
 
         exchange = await self.execute_simple(composite.lookup_query(name))
-        rows = [
-            decode_data_row(payload, composite.LOOKUP_DECODERS)
-            for payload in exchange.results[-1].rows
-        ]
+        result = exchange.results[-1]
+        rows = decode_rows(result.rows, composite.LOOKUP_DECODERS, result.columns or ())
         return composite.register_from_rows(self.registry, name, rows, python_type)
 
     # -- DB-API -----------------------------------------------------------------------------
@@ -199,7 +201,10 @@ class AsyncConnection(ConnectionState):
         """Commit the current transaction (nothing to do in autocommit mode or when idle)."""
         self._check_open()
         if self._machine.transaction_status != "I":
-            await self.execute_simple("COMMIT")
+            try:
+                await self.execute_simple("COMMIT")
+            except errors.Error as error:
+                raise self._commit_failure(error) from None
 
     async def rollback(self) -> None:
         """Roll back the current transaction."""

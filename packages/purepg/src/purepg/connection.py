@@ -9,13 +9,16 @@ Prepared statements: a query run with parameters ``prepare_threshold`` times (de
 prepared as a named statement, kept in an LRU of ``statement_cache_size`` (default 100;
 0 = never name statements, for PgBouncer transaction pooling and RDS Proxy). Its later
 executions skip Parse and Describe (still one round trip) and fetch binary results where the
-codec registry prefers them. When the server reports the statement stale ("cached plan must
-not change result type" after a DDL change, or "prepared statement does not exist" after
-``DEALLOCATE ALL`` / ``DISCARD ALL``), the statement is dropped and the query re-prepared and
-run again transparently if it was the first statement of its transaction (autocommit, or the
-implicit ``BEGIN`` went with it: nothing else is lost by rolling that transaction back);
-inside a transaction that already did work, the error is raised (the transaction is aborted
-anyway) and the next execution re-prepares.
+codec registry prefers them. A DDL command run on this connection (command tag ``CREATE ...``,
+``ALTER ...`` or ``DROP ...``) closes every statement. When the server reports a statement stale after a
+schema change made elsewhere ("cached plan must not change result type", "cache lookup failed
+for type", "operator does not exist" from a statement that ran before) or gone ("prepared
+statement does not exist" after ``DEALLOCATE ALL`` / ``DISCARD ALL``), every statement is
+closed and the query re-prepared and run again transparently if it was the first statement of
+its transaction (autocommit, or the implicit ``BEGIN`` went with it: nothing else is lost by
+rolling that transaction back); inside a transaction that already did work, the error is
+raised with a note (the transaction is aborted: roll back and run it again, which re-prepares).
+See docs/guide/prepared-statements.md.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ from purepg.connection_state import ConnectionState
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
-from purepg.protocol.messages import Notification, decode_data_row
+from purepg.protocol.messages import Notification
 from purepg.statements import PreparedStatement, StatementCache
-from purepg.tpc import Xid
+from purepg.tpc import Xid, transaction_command
 
 if TYPE_CHECKING:
     import ssl
@@ -61,6 +64,13 @@ _ISOLATION_BY_NAME = {name: level for level, name in _ISOLATION_NAMES.items()}
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 DEFAULT_PREPARE_THRESHOLD = 5
 STALE_PLAN_MESSAGE = "cached plan must not change result type"
+STALE_TYPE_MESSAGE = "cache lookup failed for type"
+SCHEMA_CHANGING_TAGS = ("CREATE", "ALTER", "DROP")
+STALE_IN_TRANSACTION_NOTE = (
+    "purepg: a prepared statement of this connection is stale (the schema changed since it was"
+    " prepared). The transaction is aborted: roll it back and run it again; the statement"
+    " cache was cleared, so the retry prepares the statements anew."
+)
 
 
 def connect(
@@ -78,9 +88,10 @@ def connect(
     ``dsn`` is a conninfo string or URI; PG* environment variables and ``~/.pgpass`` apply.
     ``ssl_context`` replaces the context built from the ``ssl*`` keywords. ``statement_timeout``
     (milliseconds, or a string with a unit such as ``"5s"``) limits every statement.
-    ``socket_timeout`` (seconds; None or 0: none, the default) bounds every wait for the
-    server once connected (``connect_timeout`` covers connecting): a server or network that
-    stays silent longer fails the request with OperationalError and breaks the connection.
+    ``socket_timeout`` (seconds; None or 0: none, the default) bounds each request as a whole
+    once connected, however the server trickles its answer (``connect_timeout`` covers
+    connecting): a request not answered in time fails with OperationalError and breaks the
+    connection.
     It is not in libpq; make it longer than your slowest statement.
     A query executed ``prepare_threshold`` times becomes a named prepared statement, at most
     ``statement_cache_size`` of them per connection; ``statement_cache_size=0`` uses only
@@ -96,9 +107,18 @@ def connect(
         raise ProgrammingError(str(exc)) from None
     timeout = _socket_timeout(socket_timeout)
     resolved = resolve(dsn, params)
+    if ssl_context is not None:  # a context means TLS: sslmode at least require
+        from purepg.tls import mode_for_context
+
+        resolved = mode_for_context(resolved)
     extra = statement_timeout_option(statement_timeout)
     transport = open_transport(resolved, ssl_context, extra, socket_timeout=timeout)
-    return Connection(transport, default_registry.copy(), dsn or "", statements)
+    shown_dsn = ""
+    if dsn:
+        from purepg.redaction import masked_dsn
+
+        shown_dsn = masked_dsn(dsn)
+    return Connection(transport, default_registry.copy(), shown_dsn, statements)
 
 
 def _socket_timeout(value: float | str | None) -> float | None:
@@ -141,16 +161,31 @@ def begin_statement(
 
 
 def _stale_statement(error: errors.Error) -> bool:
-    """True when ``error`` says a named statement is stale or gone (worth re-preparing)."""
-    if (
-        error.sqlstate == "26000"
-    ):  # invalid_sql_statement_name: prepared statement ... does not exist
+    """True when ``error``, from a named statement that ran before, says it is stale or gone
+    (worth re-preparing): its result type changed, a type it was planned with was dropped
+    (recreated types get new OIDs), or the server deallocated it. An undefined operator is
+    a recreated type too; a genuine one fails again when re-prepared, and is raised then."""
+    sqlstate, message = error.sqlstate, error.message
+    if sqlstate == "26000":  # invalid_sql_statement_name: prepared statement ... does not exist
         return True
-    return error.sqlstate == "0A000" and STALE_PLAN_MESSAGE in str(error.message or error)
+    if sqlstate == "0A000":  # feature_not_supported
+        return STALE_PLAN_MESSAGE in message
+    if sqlstate == "XX000":  # internal_error
+        return STALE_TYPE_MESSAGE in message
+    return sqlstate == "42883"  # undefined_function: operator does not exist: myenum = text
 
 
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _stale_in_transaction(error: errors.Error) -> errors.Error:
+    """``error`` (same class and fields) with the note that rolling back and retrying works."""
+    noted = type(error)(f"{error}\n{STALE_IN_TRANSACTION_NOTE}", fields=error.fields)
+    noted.__cause__ = error
+    return noted
+
+
+def _changes_schema(exchange: Exchange) -> bool:
+    """True when a command of ``exchange`` created, altered or dropped an object: statements
+    prepared before may have stale plans (a table dropped elsewhere and created here)."""
+    return any((result.tag or "").startswith(SCHEMA_CHANGING_TAGS) for result in exchange.results)
 
 
 def _isolation_level(value: Any) -> int | None:
@@ -392,12 +427,14 @@ class Connection(ConnectionState):
         copy_source: Iterable[bytes] | None = None,
         copy_sink: Callable[[bytes], Any] | None = None,
         statement: PreparedStatement | None = None,
+        row_limit: int = 0,
     ) -> Exchange:
         """Send one request (simple query when ``param_sets`` is None) and wait for its results.
 
         Outside autocommit, a ``BEGIN`` is sent first in the same write when no transaction
         is open. ``statement`` runs a named statement (parsed now unless already described).
-        Raises the server's error, if any.
+        ``row_limit``: the most rows a simple query may return (a FETCH's count). Raises the
+        server's error, if any.
         """
         with self._lock:
             self._check_open()
@@ -415,6 +452,7 @@ class Connection(ConnectionState):
                     close_statements=self._statements.take_closes()
                     if param_sets is not None
                     else (),
+                    row_limit=row_limit,
                 )
             else:
                 flow.send_request(
@@ -431,7 +469,10 @@ class Connection(ConnectionState):
                 done = self._transport.run(copy_source, copy_sink)
             finally:
                 self._collect_messages()
-            return flow.request_result(done, begin is not None)
+            exchange = flow.request_result(done, begin is not None)
+            if _changes_schema(exchange):
+                self._statements.invalidate()
+            return exchange
 
     def execute_simple(self, sql: str) -> Exchange:
         """Run ``sql`` (simple protocol) without starting a transaction."""
@@ -444,6 +485,8 @@ class Connection(ConnectionState):
                 self._collect_messages()
             if exchange.error is not None:
                 raise exchange.error
+            if _changes_schema(exchange):
+                self._statements.invalidate()
             return exchange
 
     def run(self, sql: str, **params: Any) -> list[list[Any]] | None:
@@ -485,17 +528,22 @@ class Connection(ConnectionState):
             try:
                 exchange = self.request(sql, [param_set], statement=statement)
             except errors.Error as exc:
-                cache.discard(statement)
+                stale = statement.described and _stale_statement(exc)
+                if not stale:
+                    cache.discard(statement)
+                    raise
                 if exc.sqlstate == "26000":
-                    cache.forget_all()
-                if attempt == 2 or not statement.described or not _stale_statement(exc):
+                    cache.forget_all()  # the server deallocated them all
+                else:
+                    cache.invalidate()  # prepared under the old schema: all may be stale
+                if attempt == 2 or self.closed:
                     raise
-                if not alone or self.closed:
-                    raise
+                if not alone:
+                    raise _stale_in_transaction(exc) from exc
                 if self._machine.transaction_status != "I":
                     self.execute_simple("ROLLBACK")  # only our implicit BEGIN and the failure
                 if statement.pinned:
-                    prepare = True
+                    prepare = True  # pinned again if the server's deallocation forgot it
                 else:
                     cache.add(key)  # it was hot: prepare it again right away
                 continue
@@ -661,7 +709,7 @@ class Connection(ConnectionState):
             raise ProgrammingError("tpc_prepare must be called in a two-phase transaction")
         if self._tpc_prepared:
             raise ProgrammingError("the two-phase transaction is already prepared")
-        self.execute_simple("PREPARE TRANSACTION " + _quote_literal(xid.gid))
+        self.execute_simple(transaction_command("PREPARE TRANSACTION", xid.gid))
         self._tpc_prepared = True
 
     def tpc_commit(self, xid: Xid | str | None = None) -> None:
@@ -680,7 +728,7 @@ class Connection(ConnectionState):
                     f"tpc_{verb.lower()} with an xid must be called outside a transaction"
                 )
             gid = xid.gid if isinstance(xid, Xid) else xid
-            self.execute_simple(f"{verb} PREPARED " + _quote_literal(gid))
+            self.execute_simple(transaction_command(f"{verb} PREPARED", gid))
             return
         current = self._tpc_xid
         if current is None:
@@ -689,7 +737,7 @@ class Connection(ConnectionState):
             )
         try:
             if self._tpc_prepared:
-                self.execute_simple(f"{verb} PREPARED " + _quote_literal(current.gid))
+                self.execute_simple(transaction_command(f"{verb} PREPARED", current.gid))
             elif self._machine.transaction_status != "I":
                 self.execute_simple(verb)  # one-phase
         finally:
@@ -705,7 +753,7 @@ class Connection(ConnectionState):
         found = []
         for gid, prepared, owner, database in self._decode_rows(exchange, [bytes.decode] * 4):
             xid = Xid.from_string(gid)
-            found.append(xid._replace(prepared=prepared, owner=owner, database=database))
+            found.append(xid.recovered(prepared, owner, database))
         return found
 
     def discover_types(self, oids: Iterable[int]) -> None:
@@ -743,9 +791,12 @@ class Connection(ConnectionState):
         self, exchange: Exchange, decoders: Sequence[Callable[[bytes], Any]]
     ) -> list[tuple[Any, ...]]:
         """The rows of an internal query's last result (the connection breaks on a malformed
-        DataRow)."""
+        DataRow; a value that does not decode is a DataError)."""
+        from purepg.cursor import decode_rows  # cursor imports this module
+
+        result = exchange.results[-1]
         try:
-            return [decode_data_row(payload, decoders) for payload in exchange.results[-1].rows]
+            return decode_rows(result.rows, decoders, result.columns or ())
         except errors.ProtocolViolation as exc:
             self.fail(exc)
             raise
@@ -786,7 +837,10 @@ class Connection(ConnectionState):
         self._check_open()
         self._check_no_tpc("commit")
         if self._machine.transaction_status != "I":
-            self.execute_simple("COMMIT")
+            try:
+                self.execute_simple("COMMIT")
+            except errors.Error as error:
+                raise self._commit_failure(error) from None
 
     def rollback(self) -> None:
         """Roll back the current transaction."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from purepg.errors import InterfaceError
+from purepg.errors import Error, InterfaceError
 from purepg.protocol import flow
 
 if TYPE_CHECKING:
@@ -39,6 +39,17 @@ class ConnectionState:
         if self._transport.closed or self._machine.phase == "failed":
             return 2
         return 0
+
+    def _commit_failure(self, error: Error) -> Error:
+        """``error`` of a COMMIT; when the connection broke meanwhile the server may have
+        committed, and the error says so (libpq does not; a retry could write twice)."""
+        if not (self._transport.closed or self._machine.phase == "failed"):
+            return error  # the server answered: the transaction was not committed
+        text = (
+            f"the connection was lost during COMMIT: the transaction may or may not have been "
+            f"committed ({error})"
+        )
+        return type(error)(text, fields=error.fields)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -71,6 +71,7 @@ ENVIRONMENT_VARIABLES: dict[str, str | None] = {
     "gsslib": "PGGSSLIB",
     "gssdelegation": "PGGSSDELEGATION",
     "service": "PGSERVICE",
+    "servicefile": None,  # PGSERVICEFILE only matters with a service, refused anyway
     "target_session_attrs": "PGTARGETSESSIONATTRS",
     "load_balance_hosts": "PGLOADBALANCEHOSTS",
     "oauth_issuer": None,
@@ -81,6 +82,7 @@ ENVIRONMENT_VARIABLES: dict[str, str | None] = {
 KEYWORDS = frozenset(ENVIRONMENT_VARIABLES)
 # Environment variables that libpq turns into server settings of the startup packet.
 SETTING_VARIABLES = {"PGDATESTYLE": "datestyle", "PGTZ": "timezone", "PGGEQO": "geqo"}
+_DATE_OUTPUT_STYLES = frozenset({"iso", "sql", "postgres", "german"})
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
@@ -88,6 +90,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sslcertmode": ("disable", "allow", "require"),
     "channel_binding": ("disable", "prefer", "require"),
     "gssencmode": ("disable", "prefer", "require"),
+    "gssdelegation": ("0", "1"),
     "target_session_attrs": (
         "any",
         "read-write",
@@ -115,6 +118,10 @@ _REQUIRE_AUTH_METHODS = frozenset(
     {"password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none"}
 )
 _TLS_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+_PROTOCOL_MINORS = {"3.0": 0, "3.2": 2, "latest": 2}
+_OAUTH_KEYWORDS = frozenset(
+    {"oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope"}
+)
 _URI_PREFIXES = ("postgresql://", "postgres://")
 
 
@@ -192,9 +199,11 @@ def _store(result: dict[str, str], key: str, value: str) -> None:
     result[key] = value
 
 
-def _percent_decode(text: str) -> str:
+def _percent_decode(text: str, secret: bool = False) -> str:
+    """``text`` percent-decoded; the errors quote it unless it is a ``secret`` (a password)."""
     if "%" not in text:
         return text
+    shown = "(a password: not shown)" if secret else f'"{text}"'
     out = bytearray()
     i = 0
     while i < len(text):
@@ -202,9 +211,9 @@ def _percent_decode(text: str) -> str:
         if char == "%":
             digits = text[i + 1 : i + 3]
             if len(digits) != 2 or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                raise _error(f'invalid percent-encoded token: "{text}"')
+                raise _error(f"invalid percent-encoded token: {shown}")
             if digits == "00":
-                raise _error(f'forbidden value %00 in percent-encoded value: "{text}"')
+                raise _error(f"forbidden value %00 in percent-encoded value: {shown}")
             out.append(int(digits, 16))
             i += 3
         else:
@@ -213,7 +222,7 @@ def _percent_decode(text: str) -> str:
     try:
         return out.decode()
     except UnicodeDecodeError:
-        raise _error(f'percent-encoded value is not valid UTF-8: "{text}"') from None
+        raise _error(f"percent-encoded value is not valid UTF-8: {shown}") from None
 
 
 def _parse_uri(uri: str) -> dict[str, str]:
@@ -229,7 +238,7 @@ def _parse_uri(uri: str) -> dict[str, str]:
         if user:
             result["user"] = _percent_decode(user)
         if colon and password:
-            result["password"] = _percent_decode(password)
+            result["password"] = _percent_decode(password, secret=True)
         rest = rest[at + 1 :]
         position += at + 1
     # The hosts end at the first "/" or "?".
@@ -288,7 +297,7 @@ def _parse_uri(uri: str) -> dict[str, str]:
         if "=" in value:
             raise _error(f'extra key/value separator "=" in URI query parameter: "{key}"')
         key = _percent_decode(key)
-        value = _percent_decode(value)
+        value = _percent_decode(value, secret=key in _HIDDEN_IN_REPR)
         if key == "ssl" and value == "true":  # the JDBC spelling, accepted by libpq
             key, value = "sslmode", "require"
         if key not in KEYWORDS:
@@ -366,8 +375,13 @@ def _check_value(key: str, value: str) -> None:
         _parse_int(key, value)
     elif key == "require_auth" and value:
         parse_require_auth(value)
-    elif key == "gssencmode" and value == "require":
-        raise _error('gssencmode value "require" invalid: purepg does not support GSSAPI')
+    elif key == "gsslib" and value not in ("", "gssapi"):
+        if value != "sspi":
+            raise _error(f'invalid gsslib value: "{value}"')
+        raise _error(
+            'gsslib value "sspi" invalid: purepg uses GSSAPI (purepg[gss]), which also '
+            "answers servers that ask for SSPI"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,11 +447,15 @@ class ConnectParams(NamedTuple):
     sslcrldir: str | None = None
     sslcertmode: str = "allow"
     sslsni: bool = True
+    sslcompression: bool = False
     ssl_min_protocol_version: str | None = "TLSv1.2"
     ssl_max_protocol_version: str | None = None
     channel_binding: str = "prefer"
     require_auth: str | None = None
     gssencmode: str = "disable"
+    krbsrvname: str = "postgres"
+    """The Kerberos service name: the server's principal is ``krbsrvname/host@REALM``."""
+    gssdelegation: bool = False
     connect_timeout: float | None = None
     application_name: str | None = None
     fallback_application_name: str | None = None
@@ -452,6 +470,9 @@ class ConnectParams(NamedTuple):
     tcp_user_timeout: int | None = None
     replication: str | None = None
     requirepeer: str | None = None
+    protocol_versions: tuple[int, int] = (0, 0)
+    """The lowest and highest protocol minor versions (3.x) allowed: ``min_protocol_version``
+    and ``max_protocol_version`` (libpq 18: 3.0 only unless set; the highest is requested)."""
     environment_settings: tuple[tuple[str, str], ...] = ()
     """Server settings libpq sends in the startup packet from PGDATESTYLE, PGTZ, PGGEQO."""
     home: str | None = None
@@ -678,6 +699,29 @@ def _check_hostaddr(hostaddr: str) -> None:
         raise _error(f'could not parse network address "{hostaddr}"') from None
 
 
+def _environment_settings(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The server settings of PGDATESTYLE, PGTZ and PGGEQO, sent at startup as libpq does.
+
+    purepg reads dates in the ISO output style: PGDATESTYLE may choose the field order
+    (``ISO, DMY``, ``DMY``) but another output style is refused, naming the variable."""
+    settings = []
+    for variable, setting in SETTING_VARIABLES.items():
+        value = env.get(variable)
+        if not value:
+            continue
+        if variable == "PGDATESTYLE":
+            words = {word.lower() for word in value.replace(",", " ").split()}
+            if words & _DATE_OUTPUT_STYLES - {"iso"}:
+                raise _error(
+                    f'PGDATESTYLE "{value}" is not supported: purepg reads dates in the ISO '
+                    'output style (use "ISO" with a field order, such as "ISO, DMY")'
+                )
+            if "iso" not in words:
+                value = f"ISO, {value}"
+        settings.append((setting, value))
+    return tuple(settings)
+
+
 def resolve(
     dsn: str | None, params: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> ConnectParams:
@@ -693,6 +737,15 @@ def resolve(
         raise _error(
             f'connection service "{values["service"]}" given, but purepg does not read '
             "pg_service.conf: give the parameters directly"
+        )
+    if "servicefile" in values:
+        raise _error(
+            f'connection service file "{values["servicefile"]}" given, but purepg does not '
+            "read service files: give the parameters directly"
+        )
+    for key in _OAUTH_KEYWORDS.intersection(values):
+        raise _error(
+            f'connection option "{key}" given, but purepg does not support OAuth authentication'
         )
     home = _home_dir(env)
     user = values.get("user") or _os_user()
@@ -715,6 +768,15 @@ def resolve(
         raise _error(
             f'weak sslmode "{sslmode}" may not be used with sslrootcert=system (use "verify-full")'
         )
+    if (
+        sslmode == "verify-full"
+        and values.get("sslsni")
+        and not _parse_bool("sslsni", values["sslsni"])
+    ):
+        raise _error(
+            "sslsni=0 cannot be combined with sslmode=verify-full: Python's ssl module sends "
+            "the host name it verifies as SNI"
+        )
     sslnegotiation = choice("sslnegotiation", "postgres")
     if sslnegotiation == "direct" and sslmode not in ("require", "verify-ca", "verify-full"):
         raise _error(
@@ -729,6 +791,13 @@ def resolve(
             f'invalid SSL protocol version range: ssl_min_protocol_version "{min_tls}" is '
             f'above ssl_max_protocol_version "{max_tls}"'
         )
+
+    min_minor = _PROTOCOL_MINORS.get(values.get("min_protocol_version", ""), 0)
+    max_text = values.get("max_protocol_version", "")
+    # libpq 18: without max_protocol_version, 3.0 unless min_protocol_version asks for more.
+    max_minor = _PROTOCOL_MINORS[max_text] if max_text else (2 if min_minor else 0)
+    if min_minor > max_minor:
+        raise _error('"min_protocol_version" is greater than "max_protocol_version"')
 
     timeout = integer("connect_timeout")
     connect_timeout = None if timeout is None or timeout <= 0 else float(max(timeout, 2))
@@ -753,11 +822,18 @@ def resolve(
         sslcrldir=text("sslcrldir"),
         sslcertmode=choice("sslcertmode", "allow"),
         sslsni=_parse_bool("sslsni", values["sslsni"]) if values.get("sslsni") else True,
+        sslcompression=(
+            _parse_bool("sslcompression", values["sslcompression"])
+            if values.get("sslcompression")
+            else False
+        ),
         ssl_min_protocol_version=min_tls,
         ssl_max_protocol_version=max_tls,
         channel_binding=choice("channel_binding", "prefer"),
         require_auth=text("require_auth"),
         gssencmode=choice("gssencmode", "disable"),
+        krbsrvname=choice("krbsrvname", "postgres"),
+        gssdelegation=values.get("gssdelegation") == "1",
         connect_timeout=connect_timeout,
         application_name=text("application_name"),
         fallback_application_name=text("fallback_application_name"),
@@ -774,11 +850,8 @@ def resolve(
         tcp_user_timeout=integer("tcp_user_timeout"),
         replication=text("replication"),
         requirepeer=text("requirepeer"),
-        environment_settings=tuple(
-            (setting, env[variable])
-            for variable, setting in SETTING_VARIABLES.items()
-            if env.get(variable)
-        ),
+        protocol_versions=(min_minor, max_minor),
+        environment_settings=_environment_settings(env),
         home=home,
         values=values,
     )

@@ -14,8 +14,8 @@ portal), ``copy_in()`` / ``copy_out()`` run COPY from and to Python objects.
 from __future__ import annotations
 
 import io
-import struct
-from collections.abc import Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
 
@@ -51,14 +51,10 @@ if TYPE_CHECKING:
 
 
 NO_PARAMS: ParamSet = ((), (), ())
-DECODE_ERRORS = (
-    ValueError,  # UnicodeDecodeError too
-    ArithmeticError,  # decimal.InvalidOperation, OverflowError
-    IndexError,
-    struct.error,
-    DataError,
-)
-"""What a column decoder raises for a malformed value (reported as DataError)."""
+DECODE_ERRORS = (Exception,)
+"""What a column decoder may raise for a value it cannot decode (reported as DataError): any
+exception, be it ValueError, UnicodeDecodeError, OverflowError, struct.error or the
+RecursionError of a deeply nested json value; a custom decoder's too."""
 SHOWN_VALUE_LENGTH = 60
 DEFAULT_ITERSIZE = 2000
 DECODE_CHUNK = 1000
@@ -128,6 +124,8 @@ def decode_rows(
     try:
         values = data_row_columns(payloads, len(decoders))
         decoded = [_decode_column(decoder, column) for decoder, column in zip(decoders, values)]
+    except ProtocolViolation:
+        raise
     except DECODE_ERRORS as exc:
         raise _value_error(payloads, decoders, columns, exc) from exc
     if not decoded:
@@ -161,6 +159,9 @@ def _value_error(
             try:
                 decoder(value)
             except DECODE_ERRORS as problem:
+                reason = (
+                    str(problem) if isinstance(problem, DataError) else _describe_error(problem)
+                )
                 shown = repr(value[:SHOWN_VALUE_LENGTH])
                 if len(value) > SHOWN_VALUE_LENGTH:
                     shown += f" ({len(value)} bytes)"
@@ -169,8 +170,13 @@ def _value_error(
                     where = f"column {column.name!r} (type OID {column.type_oid})"
                 else:
                     where = f"column {index + 1}"
-                return DataError(f"cannot decode the value of {where}: {problem}; value {shown}")
-    return DataError(f"cannot decode a row: {exc}")
+                return DataError(f"cannot decode the value of {where}: {reason}; value {shown}")
+    return DataError(f"cannot decode a row: {_describe_error(exc)}")
+
+
+def _describe_error(exc: BaseException) -> str:
+    """``exc`` as "Type: message" (a bare RecursionError or KeyError says little alone)."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 class CursorState:
@@ -339,6 +345,7 @@ class Cursor(CursorState):
         self.max_buffered_rows = 0
         """Debug counter: the most rows ``stream()`` ever held at once."""
         self._query: str | None = None
+        self._open_iterator: weakref.ref[Generator[Any, None, None]] | None = None
         super().__init__(connection)
 
     # -- attributes -------------------------------------------------------------------------
@@ -408,8 +415,29 @@ class Cursor(CursorState):
         One statement only. ``description`` is set once the first batch arrived and
         ``rowcount`` counts the rows so far. The connection runs nothing else until the
         iteration ends; leaving the loop early (``break``, ``close()``) stops the query.
-        Without ``params`` the query is sent as-is (``%`` untouched).
+        Without ``params`` the query is sent as-is (``%`` untouched). Closing the cursor, or
+        dropping the iterator, stops the query too.
         """
+        self._check_usable()
+        return self._track(self._stream_rows(query, params, size))
+
+    def _track(self, rows: Generator[Any, None, None]) -> Generator[Any, None, None]:
+        """``rows`` (a stream holding the connection) remembered, to be closed with the
+        cursor; weakly, so that dropping it closes it too."""
+        self._open_iterator = weakref.ref(rows)
+        return rows
+
+    def _close_open_iterator(self) -> None:
+        """Stop the stream or COPY TO iterator this cursor returned, if still running: its
+        portal is closed (or the COPY drained) and the connection is free again."""
+        ref, self._open_iterator = self._open_iterator, None
+        rows = ref() if ref is not None else None
+        if rows is not None:
+            rows.close()
+
+    def _stream_rows(
+        self, query: str | bytes, params: Any, size: int | None
+    ) -> Generator[tuple[Any, ...], None, None]:
         self._check_usable()
         text = query.decode("utf-8") if isinstance(query, bytes) else query
         self._reset()
@@ -496,6 +524,12 @@ class Cursor(CursorState):
     def setoutputsize(self, size: Any, column: Any = None) -> None:
         """DB-API no-op."""
 
+    def nextset(self) -> bool | None:
+        """DB-API: always ``NotSupportedError``, as psycopg2 (one result set per execute)."""
+        from purepg.errors import NotSupportedError
+
+        raise NotSupportedError("nextset() is not supported: each execute has one result set")
+
     # -- COPY -------------------------------------------------------------------------------
 
     def copy_expert(self, sql: str, file: IO[Any], size: int = 8192) -> None:
@@ -542,10 +576,11 @@ class Cursor(CursorState):
 
     def copy_out(self, sql: str) -> Iterator[bytes]:
         """Run ``COPY ... TO STDOUT`` and yield its data chunk by chunk (usually one row
-        each), in constant memory. Leaving early reads and drops the rest."""
+        each), in constant memory. Leaving early (``close()`` of the iterator or of the
+        cursor, or dropping the iterator) reads and drops the rest."""
         self._check_usable()
         self._reset()
-        return self.connection.copy_out(sql)
+        return self._track(self.connection.copy_out(sql))
 
     def copy_from(  # noqa: PLR0917 - psycopg2's signature
         self,
@@ -574,11 +609,11 @@ class Cursor(CursorState):
     def _copy_sql(
         table: str, columns: Sequence[str] | None, direction: str, sep: str, null: str
     ) -> str:
-        def literal(text: str) -> str:
-            return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+        from purepg.sql import quote_literal
 
         target = table if not columns else f"{table} ({', '.join(columns)})"
-        return f"COPY {target} {direction} WITH DELIMITER {literal(sep)} NULL {literal(null)}"
+        delimiter, null_marker = quote_literal(sep, "sep"), quote_literal(null, "null")
+        return f"COPY {target} {direction} WITH DELIMITER {delimiter} NULL {null_marker}"
 
     # -- fetching (the decoding is `CursorState`'s) -----------------------------------------
 
@@ -606,8 +641,10 @@ class Cursor(CursorState):
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the cursor; its results are released."""
+        """Close the cursor; its results are released, a running ``stream()`` or
+        ``copy_out()`` is stopped and the connection freed."""
         self._closed = True
+        self._close_open_iterator()
         self._reset()
 
     def __enter__(self) -> Cursor:

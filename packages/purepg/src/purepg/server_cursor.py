@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 def quote_identifier(name: str) -> str:
     """``name`` as a double-quoted SQL identifier."""
-    if "\0" in name:
-        raise ProgrammingError("a cursor name cannot contain NUL characters")
-    return '"' + name.replace('"', '""') + '"'
+    from purepg.sql import quote_identifier as quoted
+
+    return quoted(name, "a cursor name")
 
 
 class ServerCursor(Cursor):
@@ -72,11 +72,17 @@ class ServerCursor(Cursor):
         """Not possible on a named cursor (psycopg2 refuses it too)."""
         raise ProgrammingError("executemany cannot be used on a named cursor")
 
-    def _fetch(self, how: str) -> list[tuple[Any, ...]]:
+    def _fetch(self, count: int | None) -> list[tuple[Any, ...]]:
+        """The next ``count`` rows (None: all), in one FETCH; a server sending more breaks
+        the connection (memory stays bounded by what was asked for)."""
         self._check_usable()
         if not self._declared:
             raise ProgrammingError("no results to fetch: execute the named cursor first")
-        exchange = self.connection.request(f"FETCH {how} FROM {quote_identifier(self.name)}")
+        how = "ALL" if count is None else str(count)
+        exchange = self.connection.request(
+            f"FETCH FORWARD {how} FROM {quote_identifier(self.name)}",
+            row_limit=0 if count is None else max(count, 1),  # FORWARD 0: the current row
+        )
         result = exchange.results[-1]
         if result.columns is not None and self._columns is None:
             self._set_columns(result.columns)
@@ -90,21 +96,21 @@ class ServerCursor(Cursor):
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The next row (one FETCH), or None."""
-        rows = self._fetch("FORWARD 1")
+        rows = self._fetch(1)
         return rows[0] if rows else None
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
         """The next ``size`` (default ``arraysize``) rows, in one FETCH."""
         count = self.arraysize if size is None else size
-        return self._fetch(f"FORWARD {max(int(count), 0)}")
+        return self._fetch(max(int(count), 0))
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """Every remaining row (one FETCH ALL: they are all held in memory)."""
-        return self._fetch("FORWARD ALL")
+        return self._fetch(None)
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         while True:
-            rows = self._fetch(f"FORWARD {max(int(self.itersize), 1)}")
+            rows = self._fetch(max(int(self.itersize), 1))
             if not rows:
                 return
             yield from rows
@@ -133,6 +139,7 @@ class ServerCursor(Cursor):
         """Close the cursor on the server (when it still exists) and locally."""
         if self._closed:
             return
+        self._close_open_iterator()  # a stream would keep CLOSE from running
         connection = self.connection
         usable = not connection.closed and connection.transaction_status != "E"
         alive = connection.transaction_status == "T" or self.withhold

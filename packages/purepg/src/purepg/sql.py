@@ -351,4 +351,29 @@ def parse_colon(query: str) -> ParsedQuery:
     return ParsedQuery("".join(out), len(names), tuple(names))
 
 
-__all__ = ["ParsedQuery", "parse", "parse_colon"]
+def quote_literal(value: str, what: str = "a value") -> str:
+    """``value`` as an SQL string literal, for the statements that take no parameters
+    (``PREPARE TRANSACTION``, ``COPY ... DELIMITER``...).
+
+    Always the ``E'...'`` form with backslashes and quotes doubled: it means the same whether
+    the server's ``standard_conforming_strings`` is on or off (a role, database or ``SET`` may
+    turn it off), where ``'...'`` with quotes doubled lets a backslash end the literal early.
+    ``what`` names the value in the error for a NUL, which no PostgreSQL string can hold.
+    """
+    if not isinstance(value, str):
+        raise ProgrammingError(f"{what} must be a string, not {type(value).__name__}")
+    if "\0" in value:
+        raise ProgrammingError(f"{what} contains a NUL character, which SQL text cannot hold")
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def quote_identifier(name: str, what: str = "an identifier") -> str:
+    """``name`` as a double-quoted SQL identifier (``"`` doubled; NUL refused)."""
+    if not isinstance(name, str):
+        raise ProgrammingError(f"{what} must be a string, not {type(name).__name__}")
+    if "\0" in name:
+        raise ProgrammingError(f"{what} contains a NUL character, which SQL text cannot hold")
+    return '"' + name.replace('"', '""') + '"'
+
+
+__all__ = ["ParsedQuery", "parse", "parse_colon", "quote_identifier", "quote_literal"]

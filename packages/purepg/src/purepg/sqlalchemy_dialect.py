@@ -16,6 +16,7 @@ fill in what the URL leaves out.
 from __future__ import annotations
 
 import decimal
+import ipaddress
 import itertools
 from collections.abc import Sequence
 from types import ModuleType
@@ -28,6 +29,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect, PGExecutionContext
 from sqlalchemy.dialects.postgresql.hstore import HSTORE
 from sqlalchemy.dialects.postgresql.json import JSON, JSONB
 from sqlalchemy.dialects.postgresql.pg_catalog import INT2VECTOR, OIDVECTOR
+from sqlalchemy.dialects.postgresql.types import CITEXT, INET, INTERVAL
 
 from purepg.types import Range as PurepgRange
 
@@ -37,9 +39,12 @@ if TYPE_CHECKING:
 
 Processor = Optional[Callable[[Any], Any]]
 
-# Type OIDs (cursor.description type_code) of the numeric result columns.
-_FLOAT_OIDS = frozenset({700, 701})  # float4, float8
-_EXACT_OIDS = frozenset({20, 21, 23, 26, 1700})  # int8, int2, int4, oid, numeric
+# Type OIDs (cursor.description type_code) of the numeric result columns and their arrays.
+_FLOAT_OIDS = frozenset({700, 701, 1021, 1022})  # float4, float8, float4[], float8[]
+_EXACT_OIDS = frozenset(
+    {20, 21, 23, 26, 1700}  # int8, int2, int4, oid, numeric
+    | {1016, 1005, 1007, 1028, 1231}  # their arrays
+)
 
 # SQLSTATE classes and codes that mean the session is gone.
 _DISCONNECT_SQLSTATE_CLASSES = ("08",)  # connection exception
@@ -68,7 +73,13 @@ ISOLATION_LEVELS: tuple[IsolationLevel, ...] = (
 
 
 class _Numeric(sqltypes.Numeric):  # type: ignore[type-arg]
-    """Decimal or float as the column's ``asdecimal`` asks; the driver sends both natively."""
+    """Decimal or float as the column's ``asdecimal`` asks; the driver sends both natively.
+
+    Binds are cast (``%(x)s::NUMERIC``): a None sent where the server cannot infer a type
+    (``CASE WHEN %(x)s IS NOT NULL``) would otherwise be ambiguous.
+    """
+
+    render_bind_cast = True
 
     def bind_processor(self, dialect: Any) -> Processor:
         return None
@@ -79,6 +90,8 @@ class _Numeric(sqltypes.Numeric):  # type: ignore[type-arg]
 
 class _Float(sqltypes.Float):  # type: ignore[type-arg]
     """`_Numeric` for Float columns."""
+
+    render_bind_cast = True
 
     def bind_processor(self, dialect: Any) -> Processor:
         return None
@@ -112,6 +125,73 @@ class _String(sqltypes.String):
     places that cannot infer one (``json_build_object(%s, ...)``, ``%s IS NULL``) still work."""
 
     render_bind_cast = True
+
+
+class _Integer(sqltypes.Integer):
+    """Binds cast to their type (None has no type the server can infer)."""
+
+    render_bind_cast = True
+
+
+class _SmallInteger(sqltypes.SmallInteger):
+    """Binds cast to their type."""
+
+    render_bind_cast = True
+
+
+class _BigInteger(sqltypes.BigInteger):
+    """Binds cast to their type."""
+
+    render_bind_cast = True
+
+
+class _Boolean(sqltypes.Boolean):
+    """Binds cast to their type."""
+
+    render_bind_cast = True
+
+
+class _Date(sqltypes.Date):
+    """Binds cast to their type."""
+
+    render_bind_cast = True
+
+
+class _DateTime(sqltypes.DateTime):
+    """Binds cast to their type (TIMESTAMP or TIMESTAMP WITH TIME ZONE)."""
+
+    render_bind_cast = True
+
+
+class _Time(sqltypes.Time):
+    """Binds cast to their type (TIME or TIME WITH TIME ZONE)."""
+
+    render_bind_cast = True
+
+
+class _Interval(INTERVAL):
+    """Binds cast to their type; ``Interval`` columns map here."""
+
+    render_bind_cast = True
+
+    @classmethod
+    def adapt_emulated_to_native(cls, interval: Any, **kw: Any) -> _Interval:
+        return cls(precision=interval.second_precision)
+
+
+class _Inet(INET):
+    """With ``native_inet_types=True``: an address without a prefix is an ``ipaddress``
+    address (``IPv4Address``), as in other drivers, not a /32 interface."""
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Processor:
+        return _host_address
+
+
+def _host_address(value: Any) -> Any:
+    if isinstance(value, (ipaddress.IPv4Interface, ipaddress.IPv6Interface)):
+        if value.network.prefixlen == value.max_prefixlen:
+            return value.ip
+    return value
 
 
 def _space_separated_ints(value: Any) -> Any:
@@ -268,6 +348,17 @@ def _colspecs() -> dict[Any, Any]:
     specs.update(
         {
             sqltypes.String: _String,
+            CITEXT: CITEXT,  # not `_String`'s VARCHAR cast: it would compare case-sensitively
+            sqltypes.Integer: _Integer,
+            sqltypes.SmallInteger: _SmallInteger,
+            sqltypes.BigInteger: _BigInteger,
+            sqltypes.Boolean: _Boolean,
+            sqltypes.Date: _Date,
+            sqltypes.DateTime: _DateTime,
+            sqltypes.Time: _Time,
+            sqltypes.Interval: _Interval,
+            INTERVAL: _Interval,
+            INET: _Inet,
             INT2VECTOR: _Int2Vector,
             OIDVECTOR: _OidVector,
             sqltypes.Numeric: _Numeric,
@@ -316,6 +407,12 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
         import purepg
 
         return purepg
+
+    @classmethod
+    def load_provisioning(cls) -> None:
+        """SQLAlchemy's test provisioning (temp tables, schemas, follower databases) for
+        PostgreSQL: its own PostgreSQL dialect's, which registers the hooks for every driver."""
+        __import__("sqlalchemy.dialects.postgresql.provision")
 
     def create_connect_args(self, url: URL) -> ConnectArgsType:
         """URL -> ``purepg.connect(**kwargs)``: host, port, dbname, user, password + the query.
@@ -367,8 +464,9 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
 
     def get_isolation_level(self, dbapi_connection: DBAPIConnection) -> IsolationLevel:
         """The isolation level of the connection's transactions (not AUTOCOMMIT: see
-        ``detect_autocommit_setting``)."""
-        rows = _run_outside_transaction(dbapi_connection, "SHOW transaction_isolation")
+        ``detect_autocommit_setting``): read inside one, where the level set for the
+        connection applies (outside, the server reports its session default)."""
+        rows = _run_in_a_transaction(dbapi_connection, "SHOW transaction_isolation")
         return cast("IsolationLevel", str(rows[0][0]).upper())
 
     def detect_autocommit_setting(self, dbapi_conn: DBAPIConnection) -> bool:
@@ -388,6 +486,30 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
 
     def get_deferrable(self, connection: Any) -> bool:
         return bool(connection.deferrable)
+
+    # -- two-phase commit: through the DB-API tpc methods, which quote the xid for the server's
+    # standard_conforming_strings (SQLAlchemy's own renders it once for the whole engine)
+
+    def do_begin_twophase(self, connection: Any, xid: Any) -> None:
+        connection.connection.tpc_begin(xid)
+
+    def do_prepare_twophase(self, connection: Any, xid: Any) -> None:
+        connection.connection.tpc_prepare()
+
+    def do_commit_twophase(
+        self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
+    ) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        _finish_twophase(dbapi_connection, dbapi_connection.tpc_commit, xid, recover)
+
+    def do_rollback_twophase(
+        self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
+    ) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        _finish_twophase(dbapi_connection, dbapi_connection.tpc_rollback, xid, recover)
+
+    def do_recover_twophase(self, connection: Any) -> list[Any]:
+        return [str(xid) for xid in connection.connection.tpc_recover()]
 
     # -- liveness
 
@@ -415,9 +537,11 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
     # -- connection setup
 
     def on_connect(self) -> Callable[[Any], None] | None:
-        """Apply ``json_deserializer`` and ``native_inet_types=False`` to each connection."""
+        """Apply ``json_deserializer`` and the inet/cidr representation to each connection:
+        strings, as SQLAlchemy's other PostgreSQL dialects by default, unless
+        ``native_inet_types=True`` asks for ``ipaddress`` objects."""
         loads = self._json_deserializer
-        inet_as_str = self._native_inet_types is False
+        inet_as_str = self._native_inet_types is not True
         if loads is None and not inet_as_str:
             return None
 
@@ -445,6 +569,19 @@ def _configure_connection(
         registry.register(650, text_decoder=as_text, prefer_binary=False)  # cidr
 
 
+def _finish_twophase(
+    dbapi_connection: Any, finish: Callable[..., None], xid: Any, recover: bool
+) -> None:
+    """Commit or roll back: a recovered ``xid`` from outside any transaction, else the
+    connection's own two-phase transaction."""
+    if not recover:
+        finish()
+        return
+    if not _is_idle(dbapi_connection):
+        dbapi_connection.rollback()
+    finish(xid)
+
+
 def _run_outside_transaction(dbapi_connection: Any, sql: str) -> list[Any]:
     """Run ``sql`` and return its rows without leaving a transaction open.
 
@@ -464,6 +601,21 @@ def _run_outside_transaction(dbapi_connection: Any, sql: str) -> list[Any]:
     finally:
         if switch and not dbapi_connection.closed:
             dbapi_connection.autocommit = False
+    return rows
+
+
+def _run_in_a_transaction(dbapi_connection: Any, sql: str) -> list[Any]:
+    """Run ``sql`` in a transaction and return its rows: in the current one, or (idle, not in
+    autocommit mode) in one opened for it and rolled back. In autocommit mode: as is."""
+    opened = not dbapi_connection.autocommit and _is_idle(dbapi_connection)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows: list[Any] = cursor.fetchall()
+    finally:
+        cursor.close()
+        if opened and not dbapi_connection.closed:
+            dbapi_connection.rollback()
     return rows
 
 

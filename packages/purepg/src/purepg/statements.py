@@ -100,8 +100,7 @@ class StatementCache:
 
     def add(self, key: Key, pinned: bool = False) -> PreparedStatement:
         """A new statement for ``key`` (the caller Parses it), evicting the least recent."""
-        self._counter += 1
-        statement = PreparedStatement(key, f"_purepg_{self._counter}".encode(), pinned)
+        statement = PreparedStatement(key, self._new_name(), pinned)
         old = self._statements.pop(key, None)
         if old is not None:
             self._closes.append(old.name)
@@ -118,6 +117,19 @@ class StatementCache:
             del self._statements[statement.key]
         self._closes.append(statement.name)
 
+    def invalidate(self) -> None:
+        """Close every statement (the schema changed: their plans may be stale).
+
+        Automatic statements are forgotten (re-prepared once hot again); explicitly prepared
+        ones get a new name, parsed at their next execution.
+        """
+        for key, statement in list(self._statements.items()):
+            self._closes.append(statement.name)
+            if statement.pinned:
+                self._statements[key] = PreparedStatement(key, self._new_name(), pinned=True)
+            else:
+                del self._statements[key]
+
     def forget_all(self) -> None:
         """Forget every statement without closing them (the server dropped them already)."""
         self._statements.clear()
@@ -126,6 +138,10 @@ class StatementCache:
     def statements_for(self, sql: str) -> list[PreparedStatement]:
         """Every statement prepared for ``sql`` (one per parameter type signature)."""
         return [s for key, s in self._statements.items() if key[0] == sql]
+
+    def _new_name(self) -> bytes:
+        self._counter += 1
+        return f"_purepg_{self._counter}".encode()
 
     def take_closes(self) -> Sequence[bytes]:
         """Names to Close (statements evicted or failed), emptied by the call."""

@@ -18,8 +18,8 @@ importing this module stays cheap.
   ``~/.postgresql/root.crl``); ``ssl_min_protocol_version`` / ``ssl_max_protocol_version``;
   ALPN ``postgresql`` (required by PostgreSQL 17+ for ``sslnegotiation=direct``).
 
-Known difference: with ``verify-full`` and ``sslsni=0`` the host name is still sent as SNI,
-since Python checks the host name it is given for SNI.
+``sslsni=0`` with ``verify-full`` is refused (``conninfo``): Python sends the host name it
+verifies as SNI.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from purepg.conninfo import ConnectParams, HostAddress
-from purepg.errors import OperationalError
+from purepg.errors import OperationalError, ProgrammingError
 
 if TYPE_CHECKING:
     import ssl
@@ -50,6 +50,21 @@ def _default_file(params: ConnectParams, name: str) -> str | None:
 
 def _exists(path: str | None) -> bool:
     return path is not None and os.path.exists(path)
+
+
+def mode_for_context(params: ConnectParams) -> ConnectParams:
+    """``params`` for a connection given an explicit ``ssl_context``: whoever passes one
+    wants TLS, so an sslmode nobody set (libpq's default ``prefer``) becomes ``require``,
+    without the plain-text retry when the server answers 'N' or the handshake fails. An
+    explicit ``allow``/``prefer`` is kept; ``disable`` contradicts the context: an error."""
+    if params.sslmode == "disable":
+        raise ProgrammingError(
+            "ssl_context= was given but sslmode=disable: drop one of them (with a context, "
+            "sslmode defaults to require)"
+        )
+    if params.sslmode in ("allow", "prefer") and "sslmode" not in params.values:
+        return params._replace(sslmode="require")
+    return params
 
 
 def make_ssl_context(params: ConnectParams) -> ssl.SSLContext | None:
@@ -73,6 +88,8 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext | None:
         context.check_hostname = params.sslmode == "verify-full"
     if params.sslcertmode != "disable":
         _load_client_certificate(context, params)
+    if params.sslcompression:  # libpq: ask for it (OpenSSL builds without it ignore this)
+        context.options &= ~ssl.OP_NO_COMPRESSION
     keylog = params.values.get("sslkeylogfile")
     if keylog:
         context.keylog_filename = keylog
@@ -225,4 +242,10 @@ def server_hostname(params: ConnectParams, host: HostAddress) -> str | None:
     return name
 
 
-__all__ = ["ALPN_PROTOCOL", "check_key_permissions", "make_ssl_context", "server_hostname"]
+__all__ = [
+    "ALPN_PROTOCOL",
+    "check_key_permissions",
+    "make_ssl_context",
+    "mode_for_context",
+    "server_hostname",
+]

@@ -17,15 +17,29 @@ from purepg.errors import ProgrammingError
 MAX_PART_LENGTH = 64
 
 
-class Xid(NamedTuple):
-    """A two-phase transaction id; ``prepared``/``owner``/``database`` come from recovery."""
-
+class _Triple(NamedTuple):
     format_id: int | None
     gtrid: str
     bqual: str | None = None
+
+
+class Xid(_Triple):
+    """A two-phase transaction id: the triple ``(format_id, gtrid, bqual)`` as the DB-API tpc
+    extension and psycopg2 define it (``len(xid) == 3``, ``xid[0]`` is ``format_id``).
+
+    ``prepared``/``owner``/``database`` are attributes, set on the xids ``tpc_recover()``
+    returns (None otherwise).
+    """
+
     prepared: str | None = None
     owner: str | None = None
     database: str | None = None
+
+    def recovered(self, prepared: str | None, owner: str | None, database: str | None) -> Xid:
+        """This xid with what ``pg_prepared_xacts`` says of it."""
+        found = Xid(*self)
+        found.prepared, found.owner, found.database = prepared, owner, database
+        return found
 
     @property
     def gid(self) -> str:
@@ -37,6 +51,13 @@ class Xid(NamedTuple):
     @classmethod
     def from_string(cls, gid: str) -> Xid:
         """The Xid a GID stands for: an XA triple when encoded as purepg/psycopg2 do."""
+        if not isinstance(gid, str):
+            raise ProgrammingError(
+                f"a transaction id must be an Xid (conn.xid()) or a string, not "
+                f"{type(gid).__name__}"
+            )
+        if "\0" in gid:
+            raise ProgrammingError("a transaction id cannot contain a NUL character")
         parts = gid.split("_")
         if len(parts) == 3 and parts[0].lstrip("-").isdigit():
             try:
@@ -62,6 +83,14 @@ class Xid(NamedTuple):
 
     def __str__(self) -> str:
         return self.gid
+
+
+def transaction_command(command: str, gid: str) -> str:
+    """``PREPARE TRANSACTION``, ``COMMIT PREPARED`` or ``ROLLBACK PREPARED`` of ``gid``: these
+    statements take no parameters, so the GID is quoted (see `purepg.sql.quote_literal`)."""
+    from purepg.sql import quote_literal
+
+    return f"{command} {quote_literal(gid, 'the transaction id')}"
 
 
 def _b64(text: str) -> str:

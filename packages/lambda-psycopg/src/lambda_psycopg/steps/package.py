@@ -1,5 +1,5 @@
 """Step package: deterministic zips (``psycopg2/`` at the root, and a layer with ``python/``),
-their ``.sha256`` files, and the JSON manifest."""
+their ``.sha256`` and ``.md5`` sidecars, and the JSON manifest."""
 
 from __future__ import annotations
 
@@ -33,16 +33,34 @@ def deterministic_zip(files: list[tuple[str, Path]], dest: Path) -> None:
             archive.writestr(info, source.read_bytes(), compresslevel=9)
 
 
+# Each zip's sidecars: suffix -> hash name, in the format ``sha256sum -c`` / ``md5sum -c`` read.
+SIDECARS = ("sha256", "md5")
+
+
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_sha256_file(path: Path) -> Path:
-    """``<path>.sha256`` in ``sha256sum`` format; returns its path."""
-    checksum = path.with_name(path.name + ".sha256")
-    checksum.write_text(f"{sha256_of(path)}  {path.name}\n")
-    return checksum
+def digest_of(path: Path, algorithm: str) -> str:
+    """Hex digest of a file with ``algorithm`` (a ``hashlib`` name)."""
+    return hashlib.new(algorithm, path.read_bytes()).hexdigest()
+
+
+def sidecar_path(path: Path, algorithm: str) -> Path:
+    """``<path>.<algorithm>``."""
+    return path.with_name(f"{path.name}.{algorithm}")
+
+
+def write_sidecars(path: Path) -> list[Path]:
+    """``<path>.sha256`` and ``<path>.md5``, each ``<hex>  <file name>`` (relative, so
+    ``cd dir && sha256sum -c x.zip.sha256`` works); returns their paths."""
+    written = []
+    for algorithm in SIDECARS:
+        sidecar = sidecar_path(path, algorithm)
+        sidecar.write_text(f"{digest_of(path, algorithm)}  {path.name}\n")
+        written.append(sidecar)
+    return written
 
 
 def package_files(package_dir: Path, licenses: dict[str, Path]) -> list[tuple[str, Path]]:
@@ -81,10 +99,11 @@ def package_target(
         )
         result: dict[str, Any] = {}
         for key, name in (("zip", names.zip), ("layer_zip", names.layer_zip)):
-            write_sha256_file(out / name)
+            write_sidecars(out / name)
             result[key] = {
                 "name": name,
                 "sha256": sha256_of(out / name),
+                "md5": digest_of(out / name, "md5"),
                 "size": (out / name).stat().st_size,
             }
         return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.steps.package import sha256_of
+from lambda_psycopg.steps.package import SIDECARS, sha256_of, sidecar_path
 
 LICENSE_INFO = "LGPL-3.0-or-later WITH psycopg2 exceptions AND PostgreSQL AND Apache-2.0"
 
@@ -46,7 +46,8 @@ def load_manifests(out_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     return [(path, json.loads(path.read_text())) for path in paths]
 
 
-def _checked_file(out_dir: Path, info: dict[str, Any]) -> Path:
+def checked_artifact(out_dir: Path, info: dict[str, Any]) -> Path:
+    """The file a manifest's ``artifacts`` entry names, present and matching its sha256."""
     path = out_dir / str(info["name"])
     if not path.is_file():
         raise BuildError(f"{path} is listed in the manifest but missing")
@@ -81,10 +82,10 @@ def publish_directory(
     published = []
     for manifest_path, manifest in manifests:
         artifacts = manifest["artifacts"]
-        zip_path = _checked_file(out_dir, artifacts["zip"])
-        layer_path = _checked_file(out_dir, artifacts["layer_zip"])
+        zip_path = checked_artifact(out_dir, artifacts["zip"])
+        layer_path = checked_artifact(out_dir, artifacts["layer_zip"])
         uploads = [zip_path, layer_path, manifest_path]
-        uploads += [p.with_name(p.name + ".sha256") for p in (zip_path, layer_path)]
+        uploads += [sidecar_path(p, kind) for p in (zip_path, layer_path) for kind in SIDECARS]
         for path in uploads:
             s3.upload_file(str(path), bucket, s3_key(prefix, path.name))
         target = manifest["target"]

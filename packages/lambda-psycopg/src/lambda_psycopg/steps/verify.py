@@ -1,9 +1,11 @@
 """Step verify: prove an artifact works.
 
-Static checks (always): architecture, needed libraries, glibc symbol versions, exported
-symbols, file name. Live checks (when an interpreter of the target's version and architecture
-is available): import in a fresh interpreter with only the artifact and the stdlib on the path
-and the system's libpq/libssl/libcrypto hidden (see ``isolation``); with a DSN, also connect
+Integrity first: both checksum sidecars must be present and match, and every member of the zip
+must pass its CRC check, else a ``BuildError`` names the damaged file. Static checks (always):
+architecture, needed libraries, glibc symbol versions, exported symbols, file name. Live checks
+(when an interpreter of the target's version and architecture is available): import in a fresh
+interpreter with only the artifact and the stdlib on the path and the system's
+libpq/libssl/libcrypto hidden (see ``isolation``); with a DSN, also connect
 with scram-sha-256, sslmode=verify-full and channel_binding=require.
 """
 
@@ -15,6 +17,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +30,7 @@ from lambda_psycopg.isolation import (
     libraries_to_hide,
 )
 from lambda_psycopg.pythons import Interpreter
+from lambda_psycopg.steps.package import SIDECARS, digest_of, sidecar_path
 from lambda_psycopg.targets import Target
 
 DSN_ENV = "LAMBDA_PSYCOPG_TEST_DSN"
@@ -262,6 +266,53 @@ def libpq_version_from_name(name: str) -> int | None:
     return int(match.group(1)) * 10000 + int(match.group(2))
 
 
+SIDECAR_LINE = re.compile(r"([0-9a-fA-F]+) [ *]([^\n]+)\n?")
+
+
+def check_sidecar(zip_path: Path, algorithm: str) -> None:
+    """``<zip>.<algorithm>`` exists, is one ``<hex>  <zip name>`` line and matches the zip."""
+    sidecar = sidecar_path(zip_path, algorithm)
+    if not sidecar.is_file():
+        raise BuildError(
+            f"{sidecar} is missing: the {algorithm} of {zip_path} cannot be checked",
+            "a build writes it next to the zip; download or copy it along with the zip",
+        )
+    match = SIDECAR_LINE.fullmatch(sidecar.read_text(errors="replace"))
+    if match is None or match.group(2) != zip_path.name:
+        raise BuildError(
+            f"{sidecar} is not a `{algorithm}sum` line for {zip_path.name}",
+            f"expected: <{algorithm} in hex>  {zip_path.name}",
+        )
+    expected = match.group(1).lower()
+    actual = digest_of(zip_path, algorithm)
+    if actual != expected:
+        raise BuildError(
+            f"{zip_path} is damaged or was replaced: its {algorithm} is {actual}, "
+            f"{sidecar.name} says {expected}",
+            "download or build it again",
+        )
+
+
+def check_zip_members(zip_path: Path) -> None:
+    """Every member of the zip decompresses and passes its CRC check."""
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise BuildError(f"{zip_path} is damaged: {error}", "download or build it again") from None
+    if damaged is not None:
+        raise BuildError(
+            f"{zip_path} is damaged: {damaged} fails its CRC check", "download or build it again"
+        )
+
+
+def check_integrity(zip_path: Path) -> None:
+    """Both checksum sidecars, then the zip's own structure and CRCs; the first problem raised."""
+    for algorithm in SIDECARS:
+        check_sidecar(zip_path, algorithm)
+    check_zip_members(zip_path)
+
+
 def unpack_artifact(zip_path: Path, dest: Path) -> Path:
     """Unpack a plain or layer zip into ``dest``; the directory that contains ``psycopg2/``."""
     if not zipfile.is_zipfile(zip_path):
@@ -285,7 +336,8 @@ def verify_zip(
     interpreter_for: Callable[[Target], tuple[Interpreter | None, str]],
     expected_libpq: int | None = None,
 ) -> VerifyReport:
-    """Unpack ``zip_path`` to a temporary directory and verify it there."""
+    """Check its integrity, unpack ``zip_path`` to a temporary directory and verify it there."""
+    check_integrity(zip_path)
     if expected_libpq is None:
         expected_libpq = libpq_version_from_name(zip_path.name)
     with tempfile.TemporaryDirectory(prefix="lambda-psycopg-artifact-") as scratch:

@@ -111,6 +111,46 @@ def _translating_parameters(method: F) -> F:
     return _named_like(wrapper, method)
 
 
+def _translating_setter(descriptor: Any, doc: str) -> property:
+    """A psycopg2 attribute whose assignment raises purepg's exceptions (``autocommit`` inside
+    a transaction, ``scrollable`` after ``execute``...)."""
+
+    def setter(owner: Any, value: Any) -> None:
+        try:
+            descriptor.__set__(owner, value)
+        except psycopg2.Error as exc:
+            raise _failed(owner, exc) from exc
+
+    return property(descriptor.__get__, setter, doc=doc)
+
+
+def _checked_gid(method: F) -> F:
+    """A ``tpc_*`` method that refuses a transaction id with a NUL character, which libpq
+    would silently cut short (psycopg2 passes the GID as a C string)."""
+
+    def wrapper(self: Any, xid: Any = None) -> Any:
+        if xid is not None and "\0" in str(xid):
+            from purepg import errors
+
+            raise errors.ProgrammingError("a transaction id cannot contain a NUL character")
+        try:
+            return method(self) if xid is None else method(self, xid)
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+
+    return _named_like(wrapper, method)
+
+
+def _xid(self: Any, format_id: Any, gtrid: Any, bqual: Any) -> Any:
+    """psycopg2's ``xid()``: an invalid part is a ProgrammingError (psycopg2: ValueError)."""
+    try:
+        return ext.connection.xid(self, format_id, gtrid, bqual)
+    except (ValueError, TypeError) as exc:
+        from purepg import errors
+
+        raise errors.ProgrammingError(f"invalid transaction id: {exc}") from exc
+
+
 _execute = ext.cursor.execute
 _executemany = ext.cursor.executemany
 _fetchone = ext.cursor.fetchone
@@ -187,6 +227,10 @@ class Cursor(ext.cursor):
     copy_from = _translating(ext.cursor.copy_from)
     copy_to = _translating(ext.cursor.copy_to)
     copy_expert = _translating(ext.cursor.copy_expert)
+    nextset = _translating(ext.cursor.nextset)
+    cast = _translating(ext.cursor.cast)
+    scrollable = _translating_setter(ext.cursor.scrollable, "psycopg2's ``scrollable``.")
+    withhold = _translating_setter(ext.cursor.withhold, "psycopg2's ``withhold``.")
 
 
 class SettlingCursor(Cursor):
@@ -294,13 +338,6 @@ def _connection_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
     return cursor
 
 
-def _set_autocommit(connection: ext.connection, value: bool) -> None:
-    try:
-        ext.connection.autocommit.__set__(connection, value)  # type: ignore[attr-defined]
-    except psycopg2.Error as exc:
-        raise _translate(exc) from exc
-
-
 class _PurepgError:
     """A class attribute that is purepg's exception class of the same name (DB-API's
     ``connection.Error``...), imported on first access."""
@@ -333,10 +370,11 @@ class Connection(ext.connection):
     """True until this connection has hstore's typecasters, or knows its database has none
     (looked up by the first result with a type that is not built in: `SettlingCursor`)."""
 
-    autocommit = property(
-        ext.connection.autocommit.__get__,  # type: ignore[attr-defined]
-        _set_autocommit,
-        doc="DB-API autocommit (psycopg2's).",
+    autocommit = _translating_setter(ext.connection.autocommit, "DB-API autocommit (psycopg2's).")
+    readonly = _translating_setter(ext.connection.readonly, "psycopg2's ``readonly``.")
+    deferrable = _translating_setter(ext.connection.deferrable, "psycopg2's ``deferrable``.")
+    isolation_level = _translating_setter(
+        ext.connection.isolation_level, "psycopg2's ``isolation_level``."
     )
     cursor = _connection_cursor
     commit = _translating(ext.connection.commit)
@@ -347,10 +385,10 @@ class Connection(ext.connection):
     set_session = _translating(ext.connection.set_session)
     set_isolation_level = _translating(ext.connection.set_isolation_level)
     set_client_encoding = _translating(ext.connection.set_client_encoding)
-    tpc_begin = _translating(ext.connection.tpc_begin)
+    tpc_begin = _checked_gid(ext.connection.tpc_begin)
     tpc_prepare = _translating(ext.connection.tpc_prepare)
-    tpc_commit = _translating(ext.connection.tpc_commit)
-    tpc_rollback = _translating(ext.connection.tpc_rollback)
+    tpc_commit = _checked_gid(ext.connection.tpc_commit)
+    tpc_rollback = _checked_gid(ext.connection.tpc_rollback)
     tpc_recover = _translating(ext.connection.tpc_recover)
     get_backend_pid = _translating(ext.connection.get_backend_pid)
     get_parameter_status = _translating(ext.connection.get_parameter_status)
@@ -358,7 +396,8 @@ class Connection(ext.connection):
     get_dsn_parameters = _translating(ext.connection.get_dsn_parameters)
     fileno = _translating(ext.connection.fileno)
     poll = _translating(ext.connection.poll)
-    xid = _translating(ext.connection.xid)
+    xid = _xid
+    lobject = _translating(ext.connection.lobject)
     __enter__ = _translating(ext.connection.__enter__)
     __exit__ = _translating(ext.connection.__exit__)
 
@@ -375,6 +414,7 @@ def connect(
     install_adapters()
     if socket_timeout is not None:
         params = {**timeout_keywords(socket_timeout), **params}  # the caller's keywords win
+    translated: errors.Error | None = None
     try:
         connection: Connection = psycopg2.connect(
             connection_factory=Connection, cursor_factory=Cursor, **params
@@ -382,11 +422,12 @@ def connect(
     except psycopg2.Error as exc:
         from ..redaction import contains_secret
 
-        secrets = [params["password"]] if params.get("password") else []
+        secrets = [params.get("password", ""), params.get("sslpassword", "")]
         translated = _translate(exc, secrets)
-        if contains_secret(str(exc), secrets):
-            raise translated from None  # the original message shows a secret: do not chain it
-        raise translated from exc
+        if not contains_secret(str(exc), secrets):
+            raise translated from exc
+    if translated is not None:  # raised outside the handler: the original, which shows a
+        raise translated  # secret, is neither the cause nor the context
     if not register_on(connection):
         connection.hstore_pending = True
         connection.cursor_factory = SettlingCursor
@@ -414,12 +455,12 @@ def timeout_keywords(seconds: float) -> dict[str, str]:
 def parse_dsn(dsn: str) -> dict[str, str]:
     """libpq's own parse of a conninfo string or URI."""
     try:
-        parsed: dict[str, str] = ext.parse_dsn(dsn)
+        return dict(ext.parse_dsn(dsn))
     except psycopg2.Error as exc:
         from ..redaction import dsn_secrets
 
-        raise _translate(exc, dsn_secrets(dsn)) from None
-    return parsed
+        translated = _translate(exc, dsn_secrets(dsn))
+    raise translated  # outside the handler: the original (it shows the password) is not chained
 
 
 def transaction_status(connection: Any) -> str:

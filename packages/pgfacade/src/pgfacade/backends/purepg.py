@@ -18,7 +18,7 @@ def connect(
 ) -> Any:
     """``purepg.connect(**params)``; in pooler-safe mode without named prepared statements.
 
-    ``socket_timeout`` is purepg's own: a read or write that waits longer fails."""
+    ``socket_timeout`` is purepg's own: a request not answered that long fails."""
     extra: dict[str, Any] = {}
     if socket_timeout is not None:
         extra["socket_timeout"] = socket_timeout
@@ -30,7 +30,15 @@ def connect(
             if keyword in accepted:
                 extra[keyword] = 0
     connect_purepg: Any = purepg.connect
-    return connect_purepg(**params, **extra)
+    try:
+        return connect_purepg(**params, **extra)
+    except Exception as exc:  # a server may echo the password or token in its error text
+        from ..redaction import without_secrets
+
+        redacted = without_secrets(exc, [params.get("password", ""), params.get("sslpassword", "")])
+        if redacted is None:
+            raise
+    raise redacted  # outside the handler: the original is neither the cause nor the context
 
 
 def parse_dsn(dsn: str) -> dict[str, str]:
@@ -38,15 +46,14 @@ def parse_dsn(dsn: str) -> dict[str, str]:
     from purepg import conninfo, errors
 
     try:
-        parsed: dict[str, str] = conninfo.parse_dsn(dsn)
+        return dict(conninfo.parse_dsn(dsn))
     except errors.Error as exc:
-        from ..redaction import contains_secret, dsn_secrets, redact
+        from ..redaction import dsn_secrets, without_secrets
 
-        secrets = dsn_secrets(dsn)
-        if not contains_secret(str(exc), secrets):
+        redacted = without_secrets(exc, dsn_secrets(dsn))
+        if redacted is None:
             raise
-        raise type(exc)(redact(str(exc), secrets), fields=exc.fields) from None
-    return parsed
+    raise redacted  # outside the handler: the original is neither the cause nor the context
 
 
 _STATUS_NAMES = {"I": "idle", "T": "intrans", "E": "inerror"}

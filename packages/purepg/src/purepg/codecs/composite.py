@@ -50,10 +50,9 @@ LOOKUP_DECODERS: tuple[Decoder, ...] = (int, int, bytes.decode, int)
 
 def lookup_query(name: str) -> str:
     """`LOOKUP_QUERY` for the type ``name`` (a literal: it runs with the simple protocol)."""
-    if "\x00" in name:
-        raise ProgrammingError(f"type name contains a NUL character: {name!r}")
-    literal = "E'" + name.replace("\\", "\\\\").replace("'", "''") + "'"
-    return LOOKUP_QUERY.format(name=literal)
+    from purepg.sql import quote_literal
+
+    return LOOKUP_QUERY.format(name=quote_literal(name, "the type name"))
 
 
 def register_from_rows(

@@ -26,9 +26,10 @@ A connection works on ``default_registry.copy()``: per-connection registrations 
 enums, custom adapters) never leak into other connections. Registrations on
 ``default_registry`` apply to connections opened afterwards.
 
-*Server settings.* Decoders assume what the connection sets up: ``client_encoding=UTF8``,
-``DateStyle=ISO`` and ``IntervalStyle=postgres``; ``integer_datetimes`` is always on since
-PostgreSQL 10. Text bytea accepts both ``bytea_output`` formats (hex and escape).
+*Server settings.* Decoders assume what the connection sets up: ``client_encoding=UTF8`` (any
+other is refused: `purepg.protocol.client_encoding`), ``DateStyle=ISO`` and
+``IntervalStyle=postgres``; ``integer_datetimes`` is always on since PostgreSQL 10. Text bytea
+accepts both ``bytea_output`` formats (hex and escape).
 
 Encoding returns ``(type OID, format, payload)``: OID 0 lets the server infer the type (str is
 sent that way, so ``%s::date`` or comparing with an enum column works); payload None is NULL.

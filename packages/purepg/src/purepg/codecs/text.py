@@ -7,7 +7,8 @@ from typing import Callable
 from purepg.codecs import oids
 from purepg.codecs.registry import Encoded
 
-# Text and binary formats of character types are both the UTF-8 bytes (client_encoding UTF8).
+# Text and binary formats of character types are both the UTF-8 bytes (client_encoding is always
+# UTF8: `purepg.protocol.client_encoding`).
 decode_text: Callable[[bytes], str] = bytes.decode
 
 

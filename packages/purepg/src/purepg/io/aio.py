@@ -11,18 +11,21 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Callable
+import time
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.blocking import set_keepalives
+from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
 from purepg.protocol.machine import NEED_DATA, Exchange, Machine
 
 if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
 
+T = TypeVar("T")
 RECV_SIZE = 256 * 1024
 STREAM_LIMIT = 1024 * 1024
 
@@ -44,7 +47,11 @@ class AsyncTransport:
         self.host = host
         self.peer = peer
         """The server's address (None for a Unix socket): where cancel requests go."""
-        self.socket_timeout: float | None = None
+        self.request_timeout: float | None = None
+        """``socket_timeout``: seconds each ``run`` may take in all, a trickling server
+        included (None: no limit)."""
+        self.deadline: float | None = None
+        """``time.monotonic()`` past which waiting for the server fails (None: never)."""
         self._closed = False
 
     async def _flush(self, drain: bool = False) -> None:
@@ -54,14 +61,23 @@ class AsyncTransport:
             # being written, and asyncio reads meanwhile; COPY batches are drained.
             self.writer.write(data)
             if drain:
-                await self.writer.drain()
+                try:
+                    await self._until_deadline(self.writer.drain())
+                except asyncio.TimeoutError:
+                    raise self._broken("timeout expired") from None
 
-    async def _read(self, timeout: float | None) -> None:
+    async def _until_deadline(self, waiting: Awaitable[T]) -> T:
+        """``waiting``'s result; ``asyncio.TimeoutError`` once the deadline has passed."""
+        if self.deadline is None:
+            return await waiting
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise asyncio.TimeoutError
+        return await asyncio.wait_for(waiting, left)
+
+    async def _read(self) -> None:
         try:
-            if timeout is None:
-                data = await self.reader.read(RECV_SIZE)
-            else:
-                data = await asyncio.wait_for(self.reader.read(RECV_SIZE), timeout)
+            data = await self._until_deadline(self.reader.read(RECV_SIZE))
         except asyncio.TimeoutError:
             raise self._broken("timeout expired") from None
         except OSError as exc:
@@ -84,13 +100,15 @@ class AsyncTransport:
         pause: see ``purepg.io.blocking.Transport.run``)."""
         machine = self.machine
         run = flow.Run(machine, copy_source, copy_sink, pause)
+        if self.request_timeout is not None:
+            self.deadline = time.monotonic() + self.request_timeout
         try:
             while True:
                 await self._flush()
                 action = run.advance()
                 if action is flow.READ:
                     await self._flush()
-                    await self._read(self.socket_timeout)
+                    await self._read()
                 elif action is flow.WRITE:
                     await self._flush(drain=True)
                 else:
@@ -178,13 +196,17 @@ class AsyncTransport:
 # --- connecting ------------------------------------------------------------------------------
 
 
-async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socket, Any]:
-    """A connected non-blocking socket and the address it reached (None: Unix socket)."""
+async def _open_socket(
+    host: HostAddress, params: ConnectParams
+) -> tuple[socket.socket, Any, float | None]:
+    """A connected non-blocking socket, the address it reached (None: Unix socket) and the
+    deadline of this attempt: ``connect_timeout`` bounds TCP connect, TLS and startup."""
     loop = asyncio.get_running_loop()
     timeout = params.connect_timeout
     if host.is_unix_socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
+        until = plan.deadline(timeout)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, host.socket_path), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
@@ -194,7 +216,8 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
             raise OperationalError(
                 f'connection to server on socket "{path}" failed: {why or exc}'
             ) from None
-        return sock, None
+        check_requirepeer(sock, params.requirepeer)
+        return sock, None, until
     target = host.hostaddr or host.host
     try:
         infos = await loop.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
@@ -206,6 +229,7 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
     for family, kind, proto, _, address in infos:
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
+        until = plan.deadline(timeout)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
@@ -215,21 +239,21 @@ async def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         set_keepalives(sock, params)
-        return sock, address
+        return sock, address, until
     raise plan.no_address_worked(failures, target)
 
 
-async def _ssl_request(sock: socket.socket, host: HostAddress, params: ConnectParams) -> bool:
+async def _ssl_request(sock: socket.socket, host: HostAddress, until: float | None) -> bool:
     """Send SSLRequest on the plain socket; True when the server agreed to TLS."""
     loop = asyncio.get_running_loop()
-    await loop.sock_sendall(sock, messages.ssl_request())
-    # exactly one byte: anything after 'S' must be TLS
     try:
-        answer = await asyncio.wait_for(loop.sock_recv(sock, 1), params.connect_timeout)
+        await asyncio.wait_for(
+            loop.sock_sendall(sock, messages.ssl_request()), plan.remaining(until)
+        )
+        # exactly one byte: anything after 'S' must be TLS
+        answer = await asyncio.wait_for(loop.sock_recv(sock, 1), plan.remaining(until))
     except asyncio.TimeoutError:
-        raise OperationalError(
-            f"connection to server {host.display} failed: timeout expired"
-        ) from None
+        raise plan.timed_out(host) from None
     if answer == b"N":
         return False
     if answer == b"E":
@@ -244,9 +268,14 @@ async def _ssl_request(sock: socket.socket, host: HostAddress, params: ConnectPa
 
 
 async def _open_streams(
-    sock: socket.socket, host: HostAddress, params: ConnectParams, context: ssl.SSLContext | None
+    sock: socket.socket,
+    host: HostAddress,
+    params: ConnectParams,
+    context: ssl.SSLContext | None,
+    until: float | None,
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """asyncio streams over ``sock``, with the TLS handshake when ``context`` is given."""
+    """asyncio streams over ``sock``, with the TLS handshake (before ``until``) when
+    ``context`` is given."""
     if context is None:
         return await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
     from purepg import tls
@@ -257,7 +286,7 @@ async def _open_streams(
             sock=sock,
             ssl=context,
             server_hostname=server_hostname,
-            ssl_handshake_timeout=params.connect_timeout,
+            ssl_handshake_timeout=plan.remaining(until),
             limit=STREAM_LIMIT,
         )
     except ssl.SSLCertVerificationError as exc:
@@ -265,7 +294,11 @@ async def _open_streams(
             f"connection to server {host.display} failed: SSL error: certificate verify "
             f"failed: {exc.verify_message or exc}"
         ) from None
+    except (asyncio.TimeoutError, socket.timeout):
+        raise plan.timed_out(host) from None
     except (ssl.SSLError, OSError) as exc:
+        if until is not None and time.monotonic() >= until:  # asyncio's handshake timeout
+            raise plan.timed_out(host) from None
         raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
 
 
@@ -277,23 +310,39 @@ async def _start(
     *,
     params: ConnectParams,
     extra_options: str | None,
+    until: float | None,
 ) -> AsyncTransport:
-    """Authenticate and wait for the first ReadyForQuery."""
+    """Authenticate and wait for the first ReadyForQuery, before ``until`` (the
+    ``connect_timeout`` deadline)."""
     ssl_object = writer.get_extra_info("ssl_object")
     certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-    machine = flow.start_machine(params, host, extra_options, certificate, ssl_object is not None)
+    tls = ssl_object is not None
+    gss_encrypted = getattr(writer, "gss_encrypted", False)
+    machine = flow.start_machine(
+        params, host, extra_options, certificate, tls, gss_encrypted=gss_encrypted
+    )
     transport = AsyncTransport(reader, writer, machine, host, peer)
-    transport.socket_timeout = params.connect_timeout  # connecting includes the startup
+    transport.deadline = until
     try:
         await transport.run()
+        if params.sslcertmode == "require":
+            from purepg import certmode
+
+            certmode.check(ssl_object)
         fix = flow.interval_style_fix(params, machine)
         if fix is not None:
             machine.send_query(fix)
             (exchange,) = await transport.run()
             flow.raise_error(exchange)
+    except OperationalError:
+        transport._abort()
+        if until is not None and time.monotonic() >= until:
+            raise plan.timed_out(host) from None
+        raise
     except BaseException:
         transport._abort()
         raise
+    transport.deadline = None
     return transport
 
 
@@ -308,23 +357,34 @@ async def _connect_host(
     direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
     for attempt in plan.tls_attempts(host, params):
-        sock, peer = await _open_socket(host, params)
+        sock, peer, until = await _open_socket(host, params)
         try:
+            encryption = None
+            if params.gssencmode != "disable":  # GSSENCRequest before SSLRequest, as libpq
+                from purepg.io import gssenc
+
+                encryption = await gssenc.negotiate_async(sock, host, params, until)
             context = None
-            if attempt == "tls":
+            if encryption is None and attempt == "tls":
                 context = ssl_context if ssl_context is not None else _make_context(params)
+                if params.sslcertmode == "require":
+                    from purepg import certmode
+
+                    certmode.watch(context)
                 if direct:
                     context.set_alpn_protocols(["postgresql"])
-                elif not await _ssl_request(sock, host, params):
+                elif not await _ssl_request(sock, host, until):
                     if sslmode not in ("allow", "prefer"):
                         raise OperationalError(
                             f"connection to server {host.display} failed: server does not "
                             "support SSL, but SSL was required"
                         )
                     context = None  # 'N': carry on in plain text on the same socket
-            reader, writer = await _open_streams(sock, host, params, context)
+            reader, writer = await _open_streams(sock, host, params, context, until)
+            if encryption is not None:
+                reader, writer = gssenc.encrypted_streams(reader, writer, encryption)
             return await _start(
-                reader, writer, peer, host, params=params, extra_options=extra_options
+                reader, writer, peer, host, params=params, extra_options=extra_options, until=until
             )
         except (OSError, Error) as exc:
             sock.close()
@@ -382,7 +442,7 @@ async def connect(
         except Error as exc:
             failures.append(exc)
             continue
-        transport.socket_timeout = socket_timeout
+        transport.request_timeout = socket_timeout
         if wanted == "any":
             return transport
         try:

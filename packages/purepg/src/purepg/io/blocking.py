@@ -12,11 +12,13 @@ import functools
 import select
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Callable
 
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
+from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
 from purepg.protocol.machine import NEED_DATA, Exchange, Machine
 
@@ -56,6 +58,11 @@ class Transport:
         """The server's address (None for a Unix socket): where cancel requests go."""
         self.round_trips = 0
         """Debug counter: times a read followed a write (network turnarounds)."""
+        self.request_timeout: float | None = None
+        """``socket_timeout``: seconds each ``run`` may take in all, a trickling server
+        included (None: no limit)."""
+        self.deadline: float | None = None
+        """``time.monotonic()`` past which waiting for the server fails (None: never)."""
         self._wrote = False
         self._closed = False
         self._lock = threading.Lock()
@@ -69,10 +76,27 @@ class Transport:
 
     # -- driving the machine ----------------------------------------------------------------
 
+    def _time_left(self) -> float | None:
+        """Seconds left until the deadline (None: no deadline); ``socket.timeout`` once it
+        has passed."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("timed out")
+        return left
+
+    def _arm(self) -> None:
+        """Let the next socket operation wait only until the deadline."""
+        left = self._time_left()
+        if left is not None:
+            self.sock.settimeout(left)
+
     def _flush(self) -> None:
         data = self.machine.data_to_send()
         if data:
             try:
+                self._arm()
                 if len(data) > BIG_WRITE:
                     self._send_reading(data)
                 else:
@@ -93,7 +117,7 @@ class Transport:
         sock.settimeout(0.0)
         try:
             while view:
-                readable, writable, _ = select.select([sock], [sock], [])
+                readable, writable, _ = select.select([sock], [sock], [], self._time_left())
                 if readable:
                     try:
                         incoming = self._recv()
@@ -144,6 +168,7 @@ class Transport:
             self.round_trips += 1
             self._wrote = False
         try:
+            self._arm()
             data = self._recv()
         except OSError as exc:
             raise self._broken(exc) from None
@@ -172,6 +197,8 @@ class Transport:
         """
         machine = self.machine
         run = flow.Run(machine, copy_source, copy_sink, pause)
+        if self.request_timeout is not None:
+            self.deadline = time.monotonic() + self.request_timeout
         try:
             self._flush()
             if machine.needs_data():
@@ -285,11 +312,15 @@ class Transport:
 # --- connecting ------------------------------------------------------------------------------
 
 
-def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socket, Any]:
-    """A connected socket and the server address it reached (None for a Unix socket)."""
+def _open_socket(
+    host: HostAddress, params: ConnectParams
+) -> tuple[socket.socket, Any, float | None]:
+    """A connected socket, the server address it reached (None for a Unix socket) and the
+    deadline of this attempt: ``connect_timeout`` bounds TCP connect, TLS and startup."""
     timeout = params.connect_timeout
     if host.is_unix_socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        until = plan.deadline(timeout)
         try:
             sock.settimeout(timeout)
             sock.connect(host.socket_path)
@@ -299,7 +330,8 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
             raise OperationalError(
                 f'connection to server on socket "{path}" failed: {exc.strerror or exc}'
             ) from None
-        return sock, None
+        check_requirepeer(sock, params.requirepeer)
+        return sock, None, until
     target = host.hostaddr or host.host
     try:
         infos = socket.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
@@ -310,6 +342,7 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
     errors = []
     for family, kind, proto, _, address in infos:
         sock = socket.socket(family, kind, proto)
+        until = plan.deadline(timeout)
         try:
             sock.settimeout(timeout)
             sock.connect(address)
@@ -320,24 +353,33 @@ def _open_socket(host: HostAddress, params: ConnectParams) -> tuple[socket.socke
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         set_keepalives(sock, params)
-        return sock, address
+        return sock, address, until
     raise plan.no_address_worked(errors, target)
 
 
 def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
-    """TCP keepalive options following the ``keepalives*`` / ``tcp_user_timeout`` keywords."""
-    if not params.keepalives:
-        return
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    options = (
-        ("TCP_KEEPIDLE", params.keepalives_idle),
-        ("TCP_KEEPINTVL", params.keepalives_interval),
-        ("TCP_KEEPCNT", params.keepalives_count),
-        ("TCP_USER_TIMEOUT", params.tcp_user_timeout),
-    )
-    for name, value in options:
-        if value is not None and hasattr(socket, name):
-            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+    """TCP options following the ``keepalives*`` and ``tcp_user_timeout`` keywords (libpq:
+    ``tcp_user_timeout`` applies with or without keepalives)."""
+    options = [("tcp_user_timeout", "TCP_USER_TIMEOUT", params.tcp_user_timeout)]
+    if params.keepalives:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        options += [
+            ("keepalives_idle", "TCP_KEEPIDLE", params.keepalives_idle),
+            ("keepalives_interval", "TCP_KEEPINTVL", params.keepalives_interval),
+            ("keepalives_count", "TCP_KEEPCNT", params.keepalives_count),
+        ]
+    for keyword, name, value in options:
+        if value is None:
+            continue
+        option = getattr(socket, name, None)
+        if option is None:
+            sock.close()
+            raise OperationalError(f"{keyword} is not supported on this platform ({name})")
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, option, max(value, 0))
+        except OSError as exc:
+            sock.close()
+            raise OperationalError(f"setsockopt({name}) failed: {exc.strerror or exc}") from None
 
 
 def _negotiate_tls(
@@ -346,10 +388,13 @@ def _negotiate_tls(
     params: ConnectParams,
     context: ssl.SSLContext,
     direct: bool,
+    *,
+    until: float | None,
 ) -> socket.socket | None:
-    """Switch ``sock`` to TLS; None when the server declined an SSLRequest."""
+    """Switch ``sock`` to TLS before ``until``; None when the server declined an SSLRequest."""
     import ssl
 
+    sock.settimeout(plan.remaining(until))
     if not direct:
         sock.sendall(messages.ssl_request())
         answer = sock.recv(1)  # exactly one byte: anything after 'S' must be TLS
@@ -367,6 +412,7 @@ def _negotiate_tls(
     from purepg import tls
 
     server_hostname = tls.server_hostname(params, host)
+    sock.settimeout(plan.remaining(until))  # the whole handshake, however it trickles
     try:
         return context.wrap_socket(sock, server_hostname=server_hostname)
     except ssl.SSLCertVerificationError as exc:
@@ -374,6 +420,8 @@ def _negotiate_tls(
             f"connection to server {host.display} failed: SSL error: certificate verify "
             f"failed: {exc.verify_message or exc}"
         ) from None
+    except socket.timeout:
+        raise plan.timed_out(host) from None
     except (ssl.SSLError, OSError) as exc:
         raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
 
@@ -386,25 +434,50 @@ def _start(
     params: ConnectParams,
     extra_options: str | None,
     socket_timeout: float | None,
+    until: float | None,
 ) -> Transport:
     """Authenticate on an open (maybe TLS) socket and wait for the first ReadyForQuery.
 
-    ``connect_timeout`` limits connecting only; afterwards reads and writes wait at most
-    ``socket_timeout`` seconds (None: forever)."""
+    ``until`` (the ``connect_timeout`` deadline) bounds the startup as a whole; afterwards
+    each request may take ``socket_timeout`` seconds in all (None: no limit)."""
     tls_in_use = hasattr(sock, "getpeercert")
     certificate = None
     if tls_in_use:
         certificate = sock.getpeercert(binary_form=True)  # type: ignore[attr-defined]
-    machine = flow.start_machine(params, host, extra_options, certificate, tls_in_use)
+    gss_encrypted = getattr(sock, "gss_encrypted", False)
+    machine = flow.start_machine(
+        params, host, extra_options, certificate, tls_in_use, gss_encrypted=gss_encrypted
+    )
     transport = Transport(sock, machine, host, peer)
-    transport.run()
-    fix = flow.interval_style_fix(params, machine)
-    if fix is not None:
-        machine.send_query(fix)
-        (exchange,) = transport.run()
-        flow.raise_error(exchange)
+    transport.deadline = until
+    try:
+        transport.run()
+        if params.sslcertmode == "require":
+            _check_client_certificate(transport, sock if tls_in_use else None)
+        fix = flow.interval_style_fix(params, machine)
+        if fix is not None:
+            machine.send_query(fix)
+            (exchange,) = transport.run()
+            flow.raise_error(exchange)
+    except OperationalError:
+        if until is not None and time.monotonic() >= until:
+            raise plan.timed_out(host) from None
+        raise
+    transport.deadline = None
+    transport.request_timeout = socket_timeout
     sock.settimeout(socket_timeout)
     return transport
+
+
+def _check_client_certificate(transport: Transport, tls_socket: socket.socket | None) -> None:
+    """``sslcertmode=require``, checked once the server has authenticated us (as libpq)."""
+    from purepg import certmode
+
+    try:
+        certmode.check(tls_socket)
+    except OperationalError:
+        transport.close()
+        raise
 
 
 def _connect_host(
@@ -420,13 +493,22 @@ def _connect_host(
     direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
     for attempt in attempts:
-        sock, peer = _open_socket(host, params)
+        sock, peer, until = _open_socket(host, params)
         try:
-            if attempt == "tls":
+            encrypted = None
+            if params.gssencmode != "disable":  # GSSENCRequest before SSLRequest, as libpq
+                from purepg.io import gssenc
+
+                encrypted = gssenc.negotiate(sock, host, params, until)
+            if encrypted is not None:
+                sock = encrypted
+            elif attempt == "tls":
                 context = ssl_context if ssl_context is not None else _make_context(params)
                 if direct:
                     context.set_alpn_protocols(["postgresql"])
-                tls_sock = _negotiate_tls(sock, host, params, context, direct)
+                if params.sslcertmode == "require":
+                    _watch_client_certificate(context)
+                tls_sock = _negotiate_tls(sock, host, params, context, direct, until=until)
                 if tls_sock is not None:
                     sock = tls_sock
                 elif sslmode not in ("allow", "prefer"):
@@ -442,6 +524,7 @@ def _connect_host(
                 params=params,
                 extra_options=extra_options,
                 socket_timeout=socket_timeout,
+                until=until,
             )
         except (OSError, Error) as exc:
             sock.close()
@@ -451,6 +534,12 @@ def _connect_host(
             last_error = error
     assert last_error is not None
     raise last_error
+
+
+def _watch_client_certificate(context: ssl.SSLContext) -> None:
+    from purepg import certmode
+
+    certmode.watch(context)
 
 
 def _make_context(params: ConnectParams) -> ssl.SSLContext:

@@ -6,6 +6,7 @@ which does not report ``in_hot_standby``) go through the ``query`` callback they
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -119,3 +120,19 @@ def combined_error(failures: list[Error]) -> Error:
     text = "\n".join(str(failure) for failure in failures)
     error = type(first)(text, fields=first.fields)
     return error
+
+
+def deadline(timeout: float | None) -> float | None:
+    """The ``time.monotonic()`` ``timeout`` seconds from now (None: no timeout)."""
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def remaining(until: float | None) -> float | None:
+    """Seconds left until ``until`` (a `deadline`), at least a tiny positive wait; None: no
+    limit."""
+    return None if until is None else max(until - time.monotonic(), 0.001)
+
+
+def timed_out(host: HostAddress) -> OperationalError:
+    """The error once ``connect_timeout`` ran out for ``host`` (libpq's wording)."""
+    return OperationalError(f"connection to server {host.display} failed: timeout expired")

@@ -1,4 +1,4 @@
-"""Client authentication: cleartext, md5, SCRAM-SHA-256(-PLUS), ``require_auth``.
+"""Client authentication: cleartext, md5, SCRAM-SHA-256(-PLUS), GSSAPI, ``require_auth``.
 
 Sans-IO: ``Authenticator.respond`` turns each Authentication request into the message to send;
 ``Authenticator.finish`` checks, on AuthenticationOk, that what happened is what the client
@@ -8,10 +8,14 @@ allowed (``require_auth``, ``channel_binding``, a completed SCRAM exchange).
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from purepg.errors import NotSupportedError, OperationalError
 from purepg.protocol import messages
 from purepg.protocol.scram import ScramClient, ScramError
+
+if TYPE_CHECKING:
+    from purepg.protocol.gss import GssClient
 
 AUTH_OK = 0
 AUTH_KERBEROS_V5 = 2
@@ -126,7 +130,9 @@ class Authenticator:
     """Answers the server's Authentication requests for one connection attempt.
 
     ``server_certificate`` is the DER certificate of the TLS peer (None without TLS); it is
-    what SCRAM-SHA-256-PLUS binds to.
+    what SCRAM-SHA-256-PLUS binds to. ``host``, ``krbsrvname`` and ``gssdelegation`` name
+    the GSSAPI service principal (``krbsrvname/host``) and whether to delegate credentials;
+    ``gss_encrypted``: the connection is GSSAPI-encrypted, which authenticates it already.
     """
 
     def __init__(
@@ -138,6 +144,10 @@ class Authenticator:
         channel_binding: str = "prefer",
         tls: bool = False,
         server_certificate: bytes | None = None,
+        host: str = "",
+        krbsrvname: str = "postgres",
+        gssdelegation: bool = False,
+        gss_encrypted: bool = False,
     ) -> None:
         if channel_binding not in ("disable", "prefer", "require"):
             raise OperationalError(f'invalid channel_binding value: "{channel_binding}"')
@@ -151,6 +161,11 @@ class Authenticator:
         self.method: str | None = None  # the require_auth name of the method used
         self.mechanism: str | None = None  # the SASL mechanism chosen
         self._scram: ScramClient | None = None
+        self.host = host
+        self.krbsrvname = krbsrvname
+        self.gssdelegation = gssdelegation
+        self._gss: GssClient | None = None
+        self.gss_encrypted = gss_encrypted
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -205,17 +220,16 @@ class Authenticator:
         if code == AUTH_SASL_FINAL:
             self._sasl_final(data)
             return None
-        names = {
-            AUTH_KERBEROS_V5: "Kerberos V5",
-            AUTH_GSS: "GSSAPI",
-            AUTH_GSS_CONTINUE: "GSSAPI",
-            AUTH_SSPI: "SSPI",
-        }
-        if code in names:
-            if code != AUTH_KERBEROS_V5:
-                self._check_allowed(code, f"{names[code]} authentication")
+        if code in (AUTH_GSS, AUTH_SSPI):
+            # As libpq outside Windows: SSPI speaks Kerberos through SPNEGO, GSSAPI answers it.
+            name = "GSSAPI" if code == AUTH_GSS else "SSPI"
+            self._check_allowed(code, f"{name} authentication")
+            return self._gss_start()
+        if code == AUTH_GSS_CONTINUE:
+            return self._gss_continue(data)
+        if code == AUTH_KERBEROS_V5:
             raise NotSupportedError(
-                f"the server requested {names[code]} authentication, which purepg does not support"
+                "the server requested Kerberos V5 authentication, which purepg does not support"
             )
         raise NotSupportedError(f"the server requested an unknown authentication method ({code})")
 
@@ -268,14 +282,36 @@ class Authenticator:
         except ScramError as exc:
             raise OperationalError(f"SCRAM authentication failed: {exc}") from None
 
+    def _gss_start(self) -> bytes:
+        if self._gss is not None:
+            raise OperationalError("the server restarted GSSAPI authentication")
+        from purepg.protocol.gss import GssClient
+
+        self._gss = GssClient(self.krbsrvname, self.host, delegate=self.gssdelegation)
+        return messages.password_message(self._gss.step(None))
+
+    def _gss_continue(self, data: bytes) -> bytes | None:
+        if self._gss is None:
+            raise OperationalError("unexpected AuthenticationGSSContinue from the server")
+        token = self._gss.step(data)
+        return messages.password_message(token) if token else None
+
     def finish(self) -> None:
         """On AuthenticationOk: refuse a server that skipped what the client requires."""
         if self._scram is not None and not self._scram.done:
             raise OperationalError(
                 "the server sent AuthenticationOk before completing SCRAM authentication"
             )
+        if self.method is None and self.gss_encrypted:
+            # A gss line logs an encrypted connection in without a request: the GSSAPI
+            # handshake of the encryption was the authentication (libpq counts it as gss).
+            if self.allowed is not None and "gss" not in self.allowed:
+                raise self._refuse("server authenticated the client with GSSAPI encryption")
+            self.method = "gss"
         if self.method is None and self.allowed is not None and "none" not in self.allowed:
             raise self._refuse("server did not complete authentication")
+        if self._gss is not None and not self._gss.complete and self.allowed is not None:
+            raise self._refuse("server did not complete GSSAPI authentication")
         if self.channel_binding == "require" and self.mechanism != SCRAM_PLUS:
             raise OperationalError(
                 "channel binding required, but server authenticated client without channel binding"

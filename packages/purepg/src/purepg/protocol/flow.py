@@ -17,13 +17,14 @@ A transport drives a ``Run`` like this::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from purepg.protocol import messages
+from purepg.protocol import client_encoding, messages
 from purepg.protocol.auth import Authenticator
 from purepg.protocol.machine import (
     NEED_DATA,
+    NOTICES_KEPT,
     CopyInRequested,
     CopyOutData,
     Exchange,
@@ -150,14 +151,16 @@ def send_request(
     described: bool = False,
     result_formats: Sequence[int] = (),
     close_statements: Sequence[bytes] = (),
+    row_limit: int = 0,
 ) -> None:
     """Queue one request: ``begin`` (a BEGIN statement, or None) first in the same write, then
     a simple query (``param_sets`` None) or an extended-protocol batch. ``statement`` names
-    a prepared statement, parsed and described unless ``described``."""
+    a prepared statement, parsed and described unless ``described``. ``row_limit``: the most
+    rows a simple query may return (a FETCH's count; 0: no limit)."""
     if begin is not None:
         machine.send_query(begin)
     if param_sets is None:
-        machine.send_query(sql)
+        machine.send_query(sql, row_limit)
     elif not statement:
         machine.send_extended(sql, param_sets, describe=describe, close_statements=close_statements)
     else:
@@ -205,8 +208,11 @@ def startup_parameters(params: ConnectParams, extra_options: str | None) -> dict
         startup["options"] = options
     if params.replication:
         startup["replication"] = params.replication
-    startup["client_encoding"] = params.client_encoding or "UTF8"
-    startup["DateStyle"] = "ISO"
+    client_encoding.check_requested(params.client_encoding, options)
+    startup["client_encoding"] = "UTF8"
+    settings = dict(params.environment_settings)  # PGDATESTYLE (ISO output), PGTZ, PGGEQO
+    startup["DateStyle"] = settings.pop("datestyle", "ISO")
+    startup.update(settings)
     # IntervalStyle is not sent: PgBouncer refuses startup parameters it does not track
     # ("unsupported startup parameter"); `interval_style_fix` sets it when needed.
     return startup
@@ -218,6 +224,8 @@ def start_machine(
     extra_options: str | None,
     server_certificate: bytes | None,
     tls: bool,
+    *,
+    gss_encrypted: bool = False,
 ) -> Machine:
     """A machine with the StartupMessage queued and the authenticator ``params`` ask for."""
     authenticator = Authenticator(
@@ -227,9 +235,15 @@ def start_machine(
         channel_binding=params.channel_binding,
         tls=tls,
         server_certificate=server_certificate,
+        host=host.host,
+        krbsrvname=params.krbsrvname,
+        gssdelegation=params.gssdelegation,
+        gss_encrypted=gss_encrypted,
     )
     machine = Machine()
-    machine.start(startup_parameters(params, extra_options), authenticator)
+    machine.start(
+        startup_parameters(params, extra_options), authenticator, params.protocol_versions
+    )
     return machine
 
 
@@ -252,19 +266,24 @@ def single_value(exchange: Exchange) -> str:
     return value.decode("utf-8") if value is not None else ""
 
 
-MAX_NOTICES = 50
+MAX_NOTICES = NOTICES_KEPT
 """How many notices a connection keeps (the newest)."""
 
 
-def collect_messages(machine: Machine, notices: list[str], notifies: list[Notification]) -> None:
-    """Move the notices (as psycopg2-style "SEVERITY:  message" lines, the newest
-    ``MAX_NOTICES`` kept) and notifications the machine received to the connection's lists."""
+def collect_messages(
+    machine: Machine, notices: MutableSequence[str], notifies: list[Notification]
+) -> None:
+    """Move the notices (as psycopg2-style "SEVERITY:  message" lines) and notifications the
+    machine received to the connection's lists. A list of notices keeps the newest
+    ``MAX_NOTICES``; another container (``collections.deque(maxlen=...)``, as psycopg2 allows)
+    is only appended to."""
     if machine.notices:
         for fields in machine.notices:
             severity = fields.get("S") or fields.get("V") or "NOTICE"
             notices.append(f"{severity}:  {fields.get('M', '')}\n")
         machine.notices.clear()
-        del notices[:-MAX_NOTICES]
+        if isinstance(notices, list):
+            del notices[:-MAX_NOTICES]
     if machine.notifications:
         notifies.extend(machine.notifications)
         machine.notifications.clear()

@@ -24,12 +24,13 @@ ParameterStatus, NoticeResponse and NotificationResponse may arrive at any time;
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple, Optional, Union
 
 from purepg.errors import DataError, Error, InterfaceError, OperationalError, ProtocolViolation
 from purepg.errors import error_from_fields as _error_from_fields
-from purepg.protocol import messages
+from purepg.protocol import client_encoding, messages
 from purepg.protocol.auth import AUTH_OK, Authenticator
 from purepg.protocol.messages import Column, CopyResponse, Notification
 
@@ -42,26 +43,16 @@ COPY_OUT = "copy-out"  # the server sends CopyData until CopyDone
 CLOSED = "closed"  # Terminate sent
 FAILED = "failed"  # protocol error, fatal server error or lost connection
 
-PYTHON_ENCODINGS = {
-    "UTF8": "utf-8",
-    "UNICODE": "utf-8",
-    "SQL_ASCII": "utf-8",
-    "LATIN1": "latin-1",
-    "LATIN2": "iso8859-2",
-    "LATIN9": "iso8859-15",
-    "WIN1250": "cp1250",
-    "WIN1251": "cp1251",
-    "WIN1252": "cp1252",
-    "KOI8R": "koi8-r",
-    "EUC_JP": "euc-jp",
-    "SJIS": "shift-jis",
-    "GBK": "gbk",
-    "BIG5": "big5",
-}
-
-
 ROW_DESCRIPTIONS_KEPT = 64
 """Distinct RowDescriptions a connection keeps parsed (queries run again reuse them)."""
+ROW_DESCRIPTION_KEPT_SIZE = 0x10000
+"""The largest RowDescription kept (hundreds of columns): a server sending huge ones cannot
+make the cache hold ``ROW_DESCRIPTIONS_KEPT`` times the largest message."""
+NOTICES_KEPT = 50
+"""Notices a machine keeps until its owner collects them (the newest, as psycopg2 keeps 50):
+a server sending notices without end cannot grow memory."""
+PARAMETERS_KEPT = 1000
+"""Distinct ParameterStatus names a server may report (PostgreSQL reports about 20)."""
 
 # What a server may send before its first ReadyForQuery.
 _STARTUP_MESSAGE_TYPES = frozenset(b"REvNSKZ")
@@ -145,10 +136,23 @@ class Result:
 class Exchange:
     """One request's results, filled in as its responses arrive, complete at ReadyForQuery."""
 
-    __slots__ = ("current", "done", "error", "extended", "param_oids", "results", "synced")
+    __slots__ = (
+        "current",
+        "done",
+        "error",
+        "extended",
+        "param_oids",
+        "results",
+        "row_limit",
+        "synced",
+    )
 
-    def __init__(self, extended: bool, synced: bool = True) -> None:
+    def __init__(self, extended: bool, synced: bool = True, row_limit: int = 0) -> None:
         self.extended = extended
+        self.row_limit = row_limit
+        """The most rows one result may have (0: no limit): a streaming exchange's
+        ``max_rows``, a FETCH's count. More break the protocol (and the memory bound the
+        caller asked for)."""
         self.results: list[Result] = []
         self.error: Error | None = None
         self.param_oids: list[int] | None = None
@@ -169,14 +173,17 @@ class Machine:
     def __init__(self) -> None:
         self.phase = STARTUP
         self.encoding = "utf-8"
+        """Always UTF-8: another client encoding is refused (`client_encoding`)."""
         self.parameters: dict[str, str] = {}
         self.backend_pid: int | None = None
         self.backend_key: bytes | None = None
         self.transaction_status = "I"
-        self.notices: list[dict[str, str]] = []
+        self.notices: deque[dict[str, str]] = deque(maxlen=NOTICES_KEPT)
         self.notifications: list[Notification] = []
-        self.protocol_minor: int | None = None
-        self.unsupported_options: list[str] = []
+        self.protocol_minor = 0
+        """The protocol minor version in use: the one requested, or the server's lower one."""
+        self._min_minor = 0
+        self._negotiated = False
         self._auth: Authenticator | None = None
         self._authenticated = False
         self._outgoing: list[bytes] = []
@@ -199,10 +206,19 @@ class Machine:
 
     # -- sending ----------------------------------------------------------------------------
 
-    def start(self, params: dict[str, str], authenticator: Authenticator) -> None:
-        """Queue the StartupMessage (``user``, ``database``, GUCs) and authenticate with it."""
+    def start(
+        self,
+        params: dict[str, str],
+        authenticator: Authenticator,
+        protocol: tuple[int, int] = (0, 0),
+    ) -> None:
+        """Queue the StartupMessage (``user``, ``database``, GUCs) and authenticate with it.
+
+        ``protocol``: the lowest and highest protocol minor versions allowed (3.0 to 3.2);
+        the highest is requested, a server may lower it down to the lowest."""
         self._auth = authenticator
-        self._outgoing.append(messages.startup_message(params))
+        self._min_minor, self.protocol_minor = protocol
+        self._outgoing.append(messages.startup_message(params, minor=self.protocol_minor))
 
     def _check_can_send(self) -> None:
         if self.phase == FAILED:
@@ -212,11 +228,13 @@ class Machine:
         if self.phase not in (READY, BUSY):
             raise InterfaceError(f"cannot send a request while {self.phase}")
 
-    def send_query(self, sql: str) -> Exchange:
-        """Queue a simple-protocol Query (one or more statements, no parameters)."""
+    def send_query(self, sql: str, row_limit: int = 0) -> Exchange:
+        """Queue a simple-protocol Query (one or more statements, no parameters); a result of
+        more than ``row_limit`` rows (0: no limit, else what a FETCH asked for) breaks the
+        protocol."""
         self._check_can_send()
         data = self._encode_sql(sql)
-        exchange = Exchange(extended=False)
+        exchange = Exchange(extended=False, row_limit=row_limit)
         self._outgoing.append(messages.query(data))
         self._pending.append(exchange)
         self.phase = BUSY
@@ -255,7 +273,7 @@ class Machine:
                 message = bind + messages.execute(b"", max_rows) + messages.FLUSH
             else:
                 message = bind + _EXECUTE_ALL_SYNC
-            return self._queue_extended(message, streaming)
+            return self._queue_extended(message, max_rows)
         sql_data = self._encode_sql(sql)
         parts: list[bytes] = [messages.close(b"S", name) for name in close_statements]
         parsed_oids: Sequence[int] | None = None
@@ -273,10 +291,11 @@ class Machine:
             parts.append(execute)
         streaming = max_rows > 0
         parts.append(messages.FLUSH if streaming else messages.SYNC)
-        return self._queue_extended(b"".join(parts), streaming)
+        return self._queue_extended(b"".join(parts), max_rows)
 
-    def _queue_extended(self, message: bytes, streaming: bool) -> Exchange:
-        exchange = Exchange(extended=True, synced=not streaming)
+    def _queue_extended(self, message: bytes, max_rows: int) -> Exchange:
+        streaming = max_rows > 0
+        exchange = Exchange(extended=True, synced=not streaming, row_limit=max_rows)
         self._outgoing.append(message)
         self._pending.append(exchange)
         self.phase = BUSY
@@ -458,12 +477,24 @@ class Machine:
         else:
             self._pos = pos
             self._need = 5
+        if rows is not None and self._pending:
+            self._check_row_limit(rows, self._pending[0])
         if self._eof:
             raise OperationalError(
                 "server closed the connection unexpectedly: it probably terminated abnormally "
                 "before or while processing the request"
             )
         return NEED_DATA
+
+    @staticmethod
+    def _check_row_limit(rows: list[bytes], exchange: Exchange) -> None:
+        """Refuse more rows than a streaming exchange's Execute asked for."""
+        limit = exchange.row_limit
+        if limit and len(rows) > limit:
+            raise ProtocolViolation(
+                f"the server sent more than the {limit} rows asked for; the connection is out "
+                "of step"
+            )
 
     def _joined_copy_data(self, start: int, stop: int) -> CopyOutData:
         """The CopyData payload at ``buf[start:stop]`` and those of all complete CopyData
@@ -493,10 +524,14 @@ class Machine:
         # Asynchronous messages, valid in any phase.
         if kind == 83:  # S ParameterStatus
             name, value = messages.parse_parameter_status(payload, self.encoding)
-            self.parameters[name] = value
             if name == "client_encoding":
-                self.encoding = PYTHON_ENCODINGS.get(value.upper(), "utf-8")
-                self._row_descriptions.clear()  # column names were decoded with the old one
+                client_encoding.check_reported(value)
+            parameters = self.parameters
+            if name not in parameters and len(parameters) >= PARAMETERS_KEPT:
+                raise ProtocolViolation(
+                    f"the server reported more than {PARAMETERS_KEPT} distinct parameters"
+                )
+            parameters[name] = value
             return None
         if kind == 78:  # N NoticeResponse
             self.notices.append(messages.parse_fields(payload, "NoticeResponse", self.encoding))
@@ -518,6 +553,8 @@ class Machine:
         columns = self._row_descriptions.get(payload)
         if columns is None:
             columns = messages.parse_row_description(payload, self.encoding)
+            if len(payload) > ROW_DESCRIPTION_KEPT_SIZE:
+                return columns
             if len(self._row_descriptions) >= ROW_DESCRIPTIONS_KEPT:
                 del self._row_descriptions[next(iter(self._row_descriptions))]  # the oldest
             self._row_descriptions[payload] = columns
@@ -525,6 +562,10 @@ class Machine:
 
     def _handle_error(self, payload: bytes) -> Event | None:
         fields = messages.parse_fields(payload, "ErrorResponse", self.encoding)
+        if self.phase == STARTUP and self._auth is not None and self._auth.password:
+            from purepg.redaction import redact_fields  # a server may echo the password
+
+            fields = redact_fields(fields, [self._auth.password])
         error = _error_from_fields(fields, startup=self.phase == STARTUP)
         fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
         if self.phase == STARTUP or fatal or not self._pending:
@@ -553,21 +594,54 @@ class Machine:
             if response is not None:
                 self._outgoing.append(response)
             return None
-        if kind == 118:  # v NegotiateProtocolVersion
-            self.protocol_minor, self.unsupported_options = (
-                messages.parse_negotiate_protocol_version(payload)
-            )
+        if kind == 118 and not self._negotiated and not self._authenticated:
+            self._negotiate(payload)  # v NegotiateProtocolVersion
             return None
         if not self._authenticated:
             raise self._unexpected(kind)
         if kind == 75:  # K BackendKeyData
-            self.backend_pid, self.backend_key = messages.parse_backend_key_data(payload)
+            self.backend_pid, self.backend_key = messages.parse_backend_key_data(
+                payload, self.protocol_minor
+            )
             return None
         if kind == 90:  # Z ReadyForQuery
             self.transaction_status = messages.parse_ready_for_query(payload)
             self.phase = READY
             return ReadyForQuery(self.transaction_status, None)
         raise self._unexpected(kind)
+
+    def _negotiate(self, payload: bytes) -> None:
+        """Accept a NegotiateProtocolVersion only as libpq 18 does: a lower version within
+        the allowed range, and no option (purepg requests none)."""
+        version, options = messages.parse_negotiate_protocol_version(payload)
+        self._negotiated = True
+        requested = messages.PROTOCOL_MAJOR << 16 | self.protocol_minor
+        invalid = "received invalid protocol negotiation message: server"
+        if version > requested:
+            raise ProtocolViolation(f"{invalid} requested downgrade to a higher-numbered version")
+        if version >> 16 != messages.PROTOCOL_MAJOR:
+            raise ProtocolViolation(f"{invalid} requested downgrade to pre-3.0 protocol version")
+        minor = version & 0xFFFF
+        if minor == 1:
+            raise ProtocolViolation(
+                f"{invalid} requested downgrade to non-existent 3.1 protocol version"
+            )
+        if version == requested and not options:
+            raise ProtocolViolation(f"{invalid} negotiated but asks for no changes")
+        if minor < self._min_minor:
+            raise OperationalError(
+                f"server only supports protocol version 3.{minor}, but "
+                f'"min_protocol_version" was set to 3.{self._min_minor}'
+            )
+        for option in options:
+            if not option.startswith("_pq_."):
+                raise ProtocolViolation(
+                    f"{invalid} reported unsupported parameter name without a "
+                    f'"_pq_." prefix ("{option}")'
+                )
+            unrequested = "an unsupported parameter that was not requested"
+            raise ProtocolViolation(f'{invalid} reported {unrequested} ("{option}")')
+        self.protocol_minor = minor
 
     def _handle_response(self, kind: int, payload: bytes, exchange: Exchange) -> Event | None:
         if kind == 68:  # D DataRow without a RowDescription (executemany skips Describe)
@@ -583,6 +657,7 @@ class Machine:
             return None
         if kind == 67:  # C CommandComplete
             result = exchange.current if exchange.current is not None else Result(None)
+            self._check_row_limit(result.rows, exchange)
             result.tag = messages.parse_command_complete(payload, self.encoding)
             exchange.results.append(result)
             exchange.current = None
@@ -621,6 +696,7 @@ class Machine:
         if kind == 115:  # s PortalSuspended
             messages.parse_empty(payload, "PortalSuspended")
             result = exchange.current if exchange.current is not None else Result(None)
+            self._check_row_limit(result.rows, exchange)
             result.suspended = True
             exchange.results.append(result)
             exchange.current = None

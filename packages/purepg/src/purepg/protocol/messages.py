@@ -14,7 +14,8 @@ from typing import Any, Callable, NamedTuple
 
 from purepg.errors import ProgrammingError, ProtocolViolation
 
-PROTOCOL_VERSION = 196608  # 3.0
+PROTOCOL_MAJOR = 3
+"""The protocol major version purepg speaks; the minor version is negotiated (0 or 2)."""
 SSL_REQUEST_CODE = 80877103
 GSSENC_REQUEST_CODE = 80877104
 CANCEL_REQUEST_CODE = 80877102
@@ -22,9 +23,14 @@ CANCEL_REQUEST_CODE = 80877102
 # The longest message purepg accepts. PostgreSQL's own limit on a field is 1 GB, so a data row
 # or a COPY chunk can approach it; anything longer is a corrupt length.
 MAX_MESSAGE_LENGTH = 0x40000000 + 0x10000
-# Messages that are always short; a longer length means the stream is corrupt.
+# Messages that are always short; a longer length means the stream is corrupt. A
+# notification's channel is a name and its payload shorter than 8000 bytes.
 MAX_SHORT_MESSAGE_LENGTH = 0x10000
-SHORT_MESSAGE_TYPES = frozenset(b"123cnIsSZK")
+SHORT_MESSAGE_TYPES = frozenset(b"123cnIsSZKA")
+# Errors, notices and row descriptions carry text and names, never data: far below 1 GB
+# (a RowDescription has at most 32767 columns of names shorter than NAMEDATALEN).
+MAX_TEXT_MESSAGE_LENGTH = 0x1000000
+TEXT_MESSAGE_TYPES = frozenset(b"ENT")
 
 BACKEND_MESSAGE_NAMES = {
     ord("R"): "Authentication",
@@ -80,9 +86,9 @@ def _message(kind: bytes, payload: bytes) -> bytes:
     return kind + _int32.pack(len(payload) + 4) + payload
 
 
-def startup_message(params: dict[str, str], encoding: str = "utf-8") -> bytes:
-    """StartupMessage: protocol 3.0 and the ``user``/``database``/GUC parameters."""
-    body = [_int32.pack(PROTOCOL_VERSION)]
+def startup_message(params: dict[str, str], encoding: str = "utf-8", minor: int = 0) -> bytes:
+    """StartupMessage: protocol 3.``minor`` and the ``user``/``database``/GUC parameters."""
+    body = [_int32.pack(PROTOCOL_MAJOR << 16 | minor)]
     for key, value in params.items():
         body.append(cstring(key, encoding, "startup parameter name"))
         body.append(cstring(value, encoding, f"value of startup parameter {key!r}"))
@@ -330,12 +336,17 @@ def parse_sasl_mechanisms(data: bytes) -> list[str]:
     return names
 
 
-def parse_backend_key_data(payload: bytes) -> tuple[int, bytes]:
-    """BackendKeyData: the process id and the secret key (4 bytes in protocol 3.0)."""
+def parse_backend_key_data(payload: bytes, minor: int = 0) -> tuple[int, bytes]:
+    """BackendKeyData of protocol 3.``minor``: the process id and the secret key (4 bytes in
+    3.0, 4 to 256 bytes from 3.2 on)."""
     reader = _Reader(payload, "BackendKeyData")
     pid = reader.int32()
     key = reader.rest()
-    if not 4 <= len(key) <= 256:
+    if len(key) > 256:
+        raise reader.fail(f"secret key of {len(key)} bytes (at most 256)")
+    if len(key) != 4 and minor == 0:
+        raise reader.fail(f"secret key of {len(key)} bytes (4 in protocol 3.0)")
+    if len(key) < 4:
         raise reader.fail(f"secret key of {len(key)} bytes")
     return pid, key
 
@@ -480,7 +491,8 @@ def parse_copy_response(payload: bytes, message: str) -> CopyResponse:
 
 
 def parse_negotiate_protocol_version(payload: bytes) -> tuple[int, list[str]]:
-    """NegotiateProtocolVersion: newest minor version supported, options not recognised."""
+    """NegotiateProtocolVersion: the newest version the server supports (major << 16 | minor)
+    and the options it did not recognise."""
     reader = _Reader(payload, "NegotiateProtocolVersion")
     minor = reader.int32()
     count = reader.int32()
@@ -606,9 +618,16 @@ def decode_data_row(payload: bytes, decoders: Sequence[Decoder]) -> tuple[Any, .
     return tuple(row)
 
 
+def _max_length(kind: int) -> int:
+    if kind in SHORT_MESSAGE_TYPES:
+        return MAX_SHORT_MESSAGE_LENGTH
+    if kind in TEXT_MESSAGE_TYPES:
+        return MAX_TEXT_MESSAGE_LENGTH
+    return MAX_MESSAGE_LENGTH
+
+
 MAX_PAYLOAD_LENGTHS: dict[int, int] = {
-    kind: (MAX_SHORT_MESSAGE_LENGTH if kind in SHORT_MESSAGE_TYPES else MAX_MESSAGE_LENGTH) - 4
-    for kind in BACKEND_MESSAGE_NAMES
+    kind: _max_length(kind) - 4 for kind in BACKEND_MESSAGE_NAMES
 }
 """The largest valid payload of each backend message type (what ``parse_header`` checks)."""
 
@@ -627,7 +646,6 @@ def parse_header(data: bytes, pos: int) -> tuple[int, int]:
             f"unknown message type {bytes([kind])!r} (0x{kind:02x}) from the server; "
             "the connection is out of step or not a PostgreSQL server"
         )
-    limit = MAX_SHORT_MESSAGE_LENGTH if kind in SHORT_MESSAGE_TYPES else MAX_MESSAGE_LENGTH
-    if length < 4 or length > limit:
+    if length < 4 or length - 4 > MAX_PAYLOAD_LENGTHS[kind]:
         raise ProtocolViolation(f"{name} message from the server with invalid length {length}")
     return kind, length - 4
