@@ -12,7 +12,7 @@ from pathlib import Path
 from benchmarks import chart, pinning, report
 from benchmarks.drivers import DRIVERS_BY_NAME
 from benchmarks.results import from_json
-from benchmarks.runner import Options, Runner
+from benchmarks.runner import CLOCKS, WALL_CLOCK, Options, Runner
 from benchmarks.workloads import WORKLOADS_BY_NAME
 
 
@@ -57,6 +57,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="pin every client and the server to CPU N (the drivers' own per-request cost)",
     )
+    parser.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default=WALL_CLOCK,
+        help="wall: elapsed time (default); cpu: on-CPU time of each worker and its server "
+        "backend, for a shared machine (connect and the fresh-interpreter workloads stay wall)",
+    )
     parser.add_argument("--pg", type=int, default=15, help="PostgreSQL major version (15)")
     parser.add_argument(
         "--out", type=Path, default=Path("docs/benchmarks"), help="output directory"
@@ -93,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         static_psycopg2=args.static_psycopg2,
         pg_major=args.pg,
         pin_cpu=args.pin_cpu,
+        clock=args.clock,
         progress=progress,
     )
     if args.render is not None:

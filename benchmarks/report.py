@@ -144,6 +144,12 @@ def markdown(results: RunResults) -> str:
         if pinned_cpu is not None
         else "client and server not pinned"
     )
+    clock = (
+        " Figures from on-CPU time (`--clock cpu`: the worker plus its server backend; connect, "
+        "import and cold start from elapsed time)."
+        if meta.get("clock") == "cpu"
+        else ""
+    )
     lines = [
         "# Driver benchmarks",
         "",
@@ -151,7 +157,7 @@ def markdown(results: RunResults) -> str:
         f"{meta.get('duration_s', '?')} s. PostgreSQL {meta.get('postgresql', '?')}, "
         f"{meta.get('auth', '?')}. Python {meta.get('python', '?')} on {meta.get('cpu', '?')} "
         f"({meta.get('cpus', '?')} CPUs), {placement}. Load average before/after: "
-        f"{meta.get('load_average_before')} / {meta.get('load_average_after')}.",
+        f"{meta.get('load_average_before')} / {meta.get('load_average_after')}.{clock}",
         "",
         "Each cell: the median over rounds, min-max below. Ratios are paired within each round "
         "(both drivers measured minutes apart at most), then the median and min-max of those "

@@ -53,20 +53,56 @@ def _peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def _timed_count(operation: Callable[[int], object], size: int) -> dict[str, Any]:
-    """``operation(size)`` timed: its seconds, and ``size`` as the count of operations."""
-    start = time.perf_counter()
-    operation(size)
-    return {"seconds": time.perf_counter() - start, "count": size}
+def _backend_on_cpu_seconds(pid: int) -> float:
+    """Seconds process ``pid`` (the server backend, one thread) has run on a CPU so far
+    (``/proc/PID/schedstat``, nanoseconds; Linux)."""
+    with open(f"/proc/{pid}/schedstat") as schedstat:
+        return int(schedstat.read().split()[0]) / 1e9
+
+
+class Stopwatch:
+    """Wall time and on-CPU time of the worker plus its server backend.
+
+    On a shared machine wall time counts the waits for other processes' turns; the on-CPU
+    time of the two processes doing the work does not (``--clock cpu``).
+    """
+
+    def __init__(self, backend_pid: int | None) -> None:
+        self.backend_pid = backend_pid
+        self._wall = 0.0
+        self._cpu = 0.0
+
+    def _cpu_now(self) -> float:
+        client = time.process_time()
+        if self.backend_pid is None:
+            return client
+        return client + _backend_on_cpu_seconds(self.backend_pid)
+
+    def start(self) -> None:
+        """Start timing."""
+        self._cpu = self._cpu_now()
+        self._wall = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        """``seconds`` (wall) and ``cpu_seconds`` since ``start()``."""
+        wall = time.perf_counter() - self._wall
+        return {"seconds": wall, "cpu_seconds": self._cpu_now() - self._cpu}
 
 
 class Worker:
     """Runs one request at a time against a driver adapter."""
 
-    def __init__(self, adapter: Any, copy_data_path: str) -> None:
+    def __init__(self, adapter: Any, copy_data_path: str, backend_pid: int | None = None) -> None:
         self.adapter = adapter
         self.copy_data_path = copy_data_path
         self._copy_data: bytes | None = None
+        self.stopwatch = Stopwatch(backend_pid)
+
+    def _timed_count(self, operation: Callable[[int], object], size: int) -> dict[str, Any]:
+        """``operation(size)`` timed, and ``size`` as the count of operations."""
+        self.stopwatch.start()
+        operation(size)
+        return {**self.stopwatch.stop(), "count": size}
 
     def copy_data(self) -> bytes:
         """The COPY FROM data, read once."""
@@ -80,39 +116,37 @@ class Worker:
         adapter = self.adapter
         gc.collect()
         if op == "connect":
-            return _timed_count(adapter.connect_close, size)
+            return self._timed_count(adapter.connect_close, size)
         workload = WORKLOADS_BY_NAME.get(op)
         if workload is not None and workload.request is not None:
             request = workload.request
-            return _timed_count(lambda count: adapter.requests(request, count), size)
+            return self._timed_count(lambda count: adapter.requests(request, count), size)
         if op == "fetch":
-            start = time.perf_counter()
+            self.stopwatch.start()
             rows = adapter.fetch()
-            seconds = time.perf_counter() - start
+            timing = self.stopwatch.stop()
             count = len(rows)
             del rows
-            return {"seconds": seconds, "count": count}
+            return {**timing, "count": count}
         if op == "executemany":
             from benchmarks.adapters import insert_rows
             from benchmarks.workloads import INSERT_TABLE
 
             rows = insert_rows(size)
             adapter.truncate(INSERT_TABLE)
-            start = time.perf_counter()
-            adapter.executemany(rows)
-            return {"seconds": time.perf_counter() - start, "count": size}
+            return self._timed_count(lambda _: adapter.executemany(rows), size)
         if op == "copy_in":
             from benchmarks.workloads import COPY_IN_TABLE
 
             data = self.copy_data()
             adapter.truncate(COPY_IN_TABLE)
-            start = time.perf_counter()
+            self.stopwatch.start()
             adapter.copy_in(data)
-            return {"seconds": time.perf_counter() - start, "bytes": len(data)}
+            return {**self.stopwatch.stop(), "bytes": len(data)}
         if op == "copy_out":
-            start = time.perf_counter()
+            self.stopwatch.start()
             received = adapter.copy_out()
-            return {"seconds": time.perf_counter() - start, "bytes": received}
+            return {**self.stopwatch.stop(), "bytes": received}
         if op == "memory":
             before = _current_rss()
             rows = adapter.fetch()
@@ -174,16 +208,16 @@ def main(argv: list[str] | None = None) -> int:
                 raise RuntimeError("a psycopg2-binary driver must not use the static build")
         if adapter.scalar(TLS_QUERY):
             raise RuntimeError("the connection uses TLS; every driver must run without it")
+        backend_pid = int(adapter.scalar("SELECT pg_backend_pid()"))
         if args.pin_cpu is not None:
             pin(0, args.pin_cpu, "the worker")
-            backend_pid = int(adapter.scalar("SELECT pg_backend_pid()"))
             pin(backend_pid, args.pin_cpu, "the worker's server backend")
     except Exception as exc:
         _answer(channel, {"ready": False, "error": _error_text(exc)})
         return 1
     _answer(channel, {"ready": True, "version": adapter.version(), "module_file": module_file})
 
-    worker = Worker(adapter, args.copy_data)
+    worker = Worker(adapter, args.copy_data, backend_pid)
     for line in sys.stdin:
         request = json.loads(line)
         if request["op"] == "quit":

@@ -14,6 +14,8 @@ all), but makes the run fail. Steps:
 - the Kerberos (gss) column with purepg[gss], after apt installs the KDC, Debian's PostgreSQL 15
   and libkrb5-dev (the ``gss`` environment's gssapi compiles against it);
 - the conformance suite on the static psycopg2, in an environment without psycopg2-binary;
+- SQLAlchemy's compliance suite (its sdist, downloaded by the step into a cache outside the
+  repository) on postgresql+purepg and postgresql+pgfacade over both backends, PostgreSQL 16;
 - the benchmark suite's quick mode (it works; timings are never checked);
 - the conformance matrix merged over all the runs above.
 
@@ -159,9 +161,14 @@ def prepare_platform(name: str) -> None:
     venv = platform_python(name).parent.parent
     shutil.rmtree(venv, ignore_errors=True)
     run_or_exit([installed, "-m", "venv", "--without-pip", str(venv)])
-    pip = [sys.executable, "-m", "pip", "--python", str(platform_python(name)), "install", "-q"]
+    # uv (hatch's own installer) installs into any interpreter: the unpacked Debian CPython has
+    # no ensurepip, and pip no longer runs on PyPy's Python 3.9.
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is not on PATH (it comes with hatch; or `pip install uv`)")
+    install = [uv, "pip", "install", "-q", "--python", str(platform_python(name))]
     editable = ["-e", "packages/purepg", "-e", "packages/pgfacade"]
-    run_or_exit([*pip, *PLATFORM_TEST_REQUIREMENTS, *editable])
+    run_or_exit([*install, *PLATFORM_TEST_REQUIREMENTS, *editable])
 
 
 def build_steps(pytest_args: list[str]) -> list[Step]:
@@ -192,6 +199,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
     static = ["hatch", "run", "static:pytest", *pytest, "tests/conformance"]
     static += ["--drivers", "psycopg2,pgfacade-psycopg2"]
     matrix = ["hatch", "run", "default:python", "-m", "tests.harness.matrix", str(RESULTS_DIR)]
+    sqlalchemy_suite = ["hatch", "run", "default:python", "-m", "tests.sqlalchemy.upstream.run"]
     steps += [
         Step(
             f"suite-py{MAIN_PYTHON}",
@@ -207,6 +215,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
             env={"PYTHONPATH": str(static_psycopg2_path()), "TEST_RUN_LABEL": "static"},
             prepare=unpack_static_psycopg2,
         ),
+        Step("sqlalchemy-suite", [*sqlalchemy_suite, *pytest_args]),
         Step("bench-smoke", ["hatch", "run", "bench:smoke", *pytest]),
         Step("matrix", matrix),
     ]

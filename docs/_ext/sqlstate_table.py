@@ -18,7 +18,7 @@ def known_sqlstates() -> list[str]:
 
     try:
         errors._load_names()
-        codes = set(errors._names_by_code) | set(errors._WRITTEN_OUT)
+        codes = set(errors._names_by_code)
     except AttributeError as exc:  # errors.py was reorganised: teach this extension the new way
         raise RuntimeError(
             f"docs/_ext/sqlstate_table.py cannot list purepg.errors' SQLSTATEs: {exc}"

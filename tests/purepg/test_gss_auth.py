@@ -225,10 +225,12 @@ def test_gssencmode_prefer_goes_without_encryption_when_kerberos_fails(gssapi_st
     assert gss.start_encryption("prefer", "postgres", "db", unix_socket=False) is None
 
 
-def test_gssencmode_require_reports_the_kerberos_failure(gssapi_stub):
+def test_gssencmode_require_reports_the_kerberos_failure_once_the_server_agrees(gssapi_stub):
     StubContext.fail = True
+    encryption = gss.start_encryption("require", "postgres", "db", unix_socket=False)
+    assert encryption is not None
     with pytest.raises(OperationalError, match="not found in Kerberos database"):
-        gss.start_encryption("require", "postgres", "db", unix_socket=False)
+        encryption.start()
 
 
 def established() -> gss.GssEncryption:

@@ -80,9 +80,7 @@ def test_a_table_and_enum_recreated_elsewhere_are_compared_again(params, admin, 
     conn.close()
 
 
-def test_a_stale_statement_inside_a_transaction_says_to_roll_back_and_retry(
-    params, admin, table
-):
+def test_a_stale_statement_inside_a_transaction_says_to_roll_back_and_retry(params, admin, table):
     conn = connect(params, autocommit=False)
     cur = conn.cursor()
     cur.execute(f"SELECT v FROM {table} WHERE id = %s", (1,))

@@ -46,9 +46,7 @@ def test_a_null_bind_is_typed_where_the_server_cannot_infer_it(engine, type_):
 
 
 @pytest.mark.parametrize("level", ["SERIALIZABLE", "REPEATABLE READ", "READ UNCOMMITTED"])
-def test_the_connections_isolation_level_is_reported_outside_a_transaction(
-    engine_factory, level
-):
+def test_the_connections_isolation_level_is_reported_outside_a_transaction(engine_factory, level):
     engine = engine_factory(isolation_level=level)
 
     with engine.connect() as conn:
@@ -91,3 +89,29 @@ def test_numeric_arrays_follow_asdecimal_false(engine, sql):
 
     assert [(type(v), v) for v in values] == [(float, float(v)) for v in values]
 
+
+@pytest.fixture(params=["purepg", "psycopg2"])
+def pgfacade_engine(request, pg_cluster):
+    """A ``postgresql+pgfacade`` engine over each backend."""
+    from tests.sqlalchemy.conftest import SCRAM, url_for
+
+    params = {**pg_cluster.params(SCRAM), "driver": request.param}
+    engine = sa.create_engine(url_for("pgfacade", params))
+    yield engine
+    engine.dispose()
+
+
+def test_pgfacade_money_arrays_are_lists_of_strings_on_both_backends(pgfacade_engine):
+    column = sa.literal_column("ARRAY['2.50'::money, NULL]", type_=pg.ARRAY(pg.MONEY))
+
+    with pgfacade_engine.connect() as conn:
+        values = conn.execute(sa.select(column)).scalar()
+
+    assert values == ["$2.50", None]
+
+
+def test_pgfacade_runs_an_empty_statement_as_nothing_on_both_backends(pgfacade_engine):
+    with pgfacade_engine.connect() as conn:
+        result = conn.exec_driver_sql("")
+
+        assert result.returns_rows is False

@@ -115,7 +115,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--suite", default="compliance", help=f"of {sorted(SUITES)}")
     parser.add_argument("--targets", default=DEFAULT_TARGETS, help=f"of {list(TARGETS)}")
     parser.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers")
-    args, args.pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
+    args, rest = parser.parse_known_args(argv)
+    args.pytest_args = rest  # everything else goes to pytest
     for name, known in (("suite", SUITES), ("targets", TARGETS)):
         unknown = [item for item in getattr(args, name).split(",") if item not in known]
         if unknown:

@@ -98,13 +98,22 @@ class PrivateApt:
 
     def binary_versions(self, package: str, arch: str) -> list[str]:
         """Every version of binary package ``package:arch`` in the index."""
+        return self.binary_versions_of([package], arch)[package]
+
+    def binary_versions_of(self, packages: list[str], arch: str) -> dict[str, list[str]]:
+        """Every version of each binary package ``name:arch``, absent ones with none, in one
+        ``apt-cache`` call: each call reads the whole index (about 20 s on a loaded machine)."""
         self.update()
+        found: dict[str, list[str]] = {package: [] for package in packages}
         try:
-            output = self._apt("apt-cache", "madison", f"{package}:{arch}")
+            output = self._apt("apt-cache", "madison", *(f"{p}:{arch}" for p in packages))
         except BuildError:
-            return []
-        versions = [line.split("|")[1].strip() for line in output.splitlines() if "|" in line]
-        return versions
+            return found
+        for line in output.splitlines():
+            fields = [field.strip() for field in line.split("|")]
+            if len(fields) >= 2 and fields[0] in found:
+                found[fields[0]].append(fields[1])
+        return found
 
     def download_source(self, package: str, version: str, dest: Path) -> None:
         """``apt-get source --download-only package=version`` into ``dest``."""

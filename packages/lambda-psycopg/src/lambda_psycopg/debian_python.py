@@ -79,17 +79,12 @@ def debian_sysroot(
     """
     apt = PrivateApt(ctx.cache.dir("apt"))
     arch = target.debian_arch
-    chosen: list[tuple[str, str]] = []
-    for template in SYSROOT_REQUIRED:
-        name = template.format(v=target.python)
-        versions = apt.binary_versions(name, arch)
-        if not versions:
-            return None
-        chosen.append((name, versions[0]))
-    for name in (*SYSROOT_OPTIONAL, *extra):
-        versions = apt.binary_versions(name, arch)
-        if versions:
-            chosen.append((name, versions[0]))
+    required = [template.format(v=target.python) for template in SYSROOT_REQUIRED]
+    optional = [*SYSROOT_OPTIONAL, *extra]
+    available = apt.binary_versions_of([*required, *optional], arch)
+    if not all(available[name] for name in required):
+        return None
+    chosen = [(name, available[name][0]) for name in [*required, *optional] if available[name]]
     inputs = {"packages": chosen, "arch": arch, "code": CODE}
 
     def build(out: Path, work: Path) -> dict[str, Any]:

@@ -72,8 +72,7 @@ def test_interpreter(ctx: StepContext, name: str, home: Path) -> Path:
     """An interpreter for running a test suite: ``pypy3`` (Debian's, installed with apt-get)
     or a CPython version this machine lacks (``debian_python_home``)."""
     if name == "pypy3":
-        if shutil.which("pypy3") is None:
-            apt_install(list(PYPY_PACKAGES))
+        apt_install(list(PYPY_PACKAGES))  # at once when installed; pypy3-venv may be missing
         found = shutil.which("pypy3")
         if found is None:
             raise BuildError("pypy3 is not on PATH after installing it")

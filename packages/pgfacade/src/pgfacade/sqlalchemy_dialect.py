@@ -55,6 +55,17 @@ class PGDialect_pgfacade(PGDialect_purepg):  # noqa: N801 - SQLAlchemy's naming 
                 kwargs[key] = _boolean(key, kwargs[key])
         return (args, kwargs)
 
+    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        """An empty statement does nothing on either backend (psycopg2 refuses to send one;
+        purepg sends it and the server answers with no result)."""
+        if statement:
+            super().do_execute(cursor, statement, parameters, context)  # type: ignore[no-untyped-call]
+
+    def do_execute_no_params(self, cursor: Any, statement: str, context: Any = None) -> None:
+        """As `do_execute`."""
+        if statement:
+            super().do_execute_no_params(cursor, statement, context)  # type: ignore[no-untyped-call]
+
     def on_connect(self) -> Callable[[Any], None] | None:
         """``json_deserializer`` and the inet/cidr representation on either backend."""
         loads = self._json_deserializer

@@ -41,14 +41,16 @@ if TYPE_CHECKING:
     from purepg.connection import (
         DEFAULT_PREPARE_THRESHOLD,
         DEFAULT_STATEMENT_CACHE_SIZE,
+        Connection,
+        connect,
+    )
+    from purepg.connection_options import (
         ISOLATION_LEVEL_AUTOCOMMIT,
         ISOLATION_LEVEL_DEFAULT,
         ISOLATION_LEVEL_READ_COMMITTED,
         ISOLATION_LEVEL_READ_UNCOMMITTED,
         ISOLATION_LEVEL_REPEATABLE_READ,
         ISOLATION_LEVEL_SERIALIZABLE,
-        Connection,
-        connect,
     )
     from purepg.cursor import Cursor
 
@@ -63,12 +65,12 @@ _LAZY = {
     "Connection": "purepg.connection",
     "DEFAULT_PREPARE_THRESHOLD": "purepg.connection",
     "DEFAULT_STATEMENT_CACHE_SIZE": "purepg.connection",
-    "ISOLATION_LEVEL_AUTOCOMMIT": "purepg.connection",
-    "ISOLATION_LEVEL_DEFAULT": "purepg.connection",
-    "ISOLATION_LEVEL_READ_COMMITTED": "purepg.connection",
-    "ISOLATION_LEVEL_READ_UNCOMMITTED": "purepg.connection",
-    "ISOLATION_LEVEL_REPEATABLE_READ": "purepg.connection",
-    "ISOLATION_LEVEL_SERIALIZABLE": "purepg.connection",
+    "ISOLATION_LEVEL_AUTOCOMMIT": "purepg.connection_options",
+    "ISOLATION_LEVEL_DEFAULT": "purepg.connection_options",
+    "ISOLATION_LEVEL_READ_COMMITTED": "purepg.connection_options",
+    "ISOLATION_LEVEL_READ_UNCOMMITTED": "purepg.connection_options",
+    "ISOLATION_LEVEL_REPEATABLE_READ": "purepg.connection_options",
+    "ISOLATION_LEVEL_SERIALIZABLE": "purepg.connection_options",
     "Cursor": "purepg.cursor",
 }
 """Names imported from the driver modules on first use."""

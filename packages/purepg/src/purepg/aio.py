@@ -20,14 +20,15 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable
 
 from purepg import errors
-from purepg.connection import (
-    _isolation_level,
-    _socket_timeout,
+from purepg.connection_options import (
     begin_statement,
+    parse_isolation_level,
+    socket_timeout_seconds,
     statement_timeout_option,
 )
 from purepg.connection_state import ConnectionState
-from purepg.cursor import CursorState, _chunks, decode_rows
+from purepg.copy_format import file_chunks
+from purepg.cursor import CursorState, decode_rows
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
@@ -59,7 +60,7 @@ async def connect(
 
     params.pop("statement_cache_size", None)  # accepted for symmetry: no cache here
     params.pop("prepare_threshold", None)
-    timeout = _socket_timeout(socket_timeout)
+    timeout = socket_timeout_seconds(socket_timeout)
     resolved = resolve(dsn, params)
     if ssl_context is not None:  # a context means TLS: sslmode at least require
         from purepg.tls import mode_for_context
@@ -122,7 +123,7 @@ class AsyncConnection(ConnectionState):
         self._check_open()
         if self._machine.transaction_status != "I":
             raise ProgrammingError("isolation_level cannot be changed inside a transaction")
-        self._isolation_level = _isolation_level(value)
+        self._isolation_level = parse_isolation_level(value)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -332,7 +333,7 @@ class AsyncCursor(CursorState):
 
         elif hasattr(file, "write"):
             sink = file.write
-        source = _chunks(file, size) if hasattr(file, "read") else None
+        source = file_chunks(file, size) if hasattr(file, "read") else None
         exchange = await self.connection.request(sql, copy_source=source, copy_sink=sink)
         if exchange.results:
             self.statusmessage = exchange.results[-1].tag

@@ -10,15 +10,16 @@ prepared as a named statement, kept in an LRU of ``statement_cache_size`` (defau
 0 = never name statements, for PgBouncer transaction pooling and RDS Proxy). Its later
 executions skip Parse and Describe (still one round trip) and fetch binary results where the
 codec registry prefers them. A DDL command run on this connection (command tag ``CREATE ...``,
-``ALTER ...`` or ``DROP ...``) closes every statement. When the server reports a statement stale after a
-schema change made elsewhere ("cached plan must not change result type", "cache lookup failed
-for type", "operator does not exist" from a statement that ran before) or gone ("prepared
-statement does not exist" after ``DEALLOCATE ALL`` / ``DISCARD ALL``), every statement is
-closed and the query re-prepared and run again transparently if it was the first statement of
-its transaction (autocommit, or the implicit ``BEGIN`` went with it: nothing else is lost by
-rolling that transaction back); inside a transaction that already did work, the error is
-raised with a note (the transaction is aborted: roll back and run it again, which re-prepares).
-See docs/guide/prepared-statements.md.
+``ALTER ...`` or ``DROP ...``) closes every statement. When the server reports a statement
+stale after a schema change made elsewhere ("cached plan must not change result type", "cache
+lookup failed for type", "operator does not exist" from a statement that ran before) or gone
+("prepared statement does not exist" after ``DEALLOCATE ALL`` / ``DISCARD ALL``), every
+statement is closed and the query re-prepared and run again transparently if it was the first
+statement of its transaction (autocommit, or the implicit ``BEGIN`` went with it: nothing else
+is lost by rolling that transaction back); inside a transaction that already did work, the
+error is raised with a note (the transaction is aborted: roll back and run it again, which
+re-prepares).
+See docs/guide/prepared-statements-and-ddl.md.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from purepg import errors
+from purepg.connection_options import (
+    ISOLATION_LEVEL_AUTOCOMMIT,
+    ISOLATION_NAMES,
+    begin_statement,
+    parse_isolation_level,
+    socket_timeout_seconds,
+    statement_timeout_option,
+)
 from purepg.connection_state import ConnectionState
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import Notification
-from purepg.statements import PreparedStatement, StatementCache
+from purepg.statements import PreparedQuery, PreparedStatement, StatementCache
 from purepg.tpc import Xid, transaction_command
 
 if TYPE_CHECKING:
@@ -46,21 +55,6 @@ if TYPE_CHECKING:
     from purepg.cursor import Cursor
     from purepg.io.blocking import Transport
 
-# psycopg2's isolation level constants.
-ISOLATION_LEVEL_AUTOCOMMIT = 0
-ISOLATION_LEVEL_READ_UNCOMMITTED = 4
-ISOLATION_LEVEL_READ_COMMITTED = 1
-ISOLATION_LEVEL_REPEATABLE_READ = 2
-ISOLATION_LEVEL_SERIALIZABLE = 3
-ISOLATION_LEVEL_DEFAULT = None
-
-_ISOLATION_NAMES = {
-    ISOLATION_LEVEL_READ_UNCOMMITTED: "READ UNCOMMITTED",
-    ISOLATION_LEVEL_READ_COMMITTED: "READ COMMITTED",
-    ISOLATION_LEVEL_REPEATABLE_READ: "REPEATABLE READ",
-    ISOLATION_LEVEL_SERIALIZABLE: "SERIALIZABLE",
-}
-_ISOLATION_BY_NAME = {name: level for level, name in _ISOLATION_NAMES.items()}
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 DEFAULT_PREPARE_THRESHOLD = 5
 STALE_PLAN_MESSAGE = "cached plan must not change result type"
@@ -105,7 +99,7 @@ def connect(
         statements = StatementCache(int(statement_cache_size), int(prepare_threshold))
     except ValueError as exc:
         raise ProgrammingError(str(exc)) from None
-    timeout = _socket_timeout(socket_timeout)
+    timeout = socket_timeout_seconds(socket_timeout)
     resolved = resolve(dsn, params)
     if ssl_context is not None:  # a context means TLS: sslmode at least require
         from purepg.tls import mode_for_context
@@ -119,45 +113,6 @@ def connect(
 
         shown_dsn = masked_dsn(dsn)
     return Connection(transport, default_registry.copy(), shown_dsn, statements)
-
-
-def _socket_timeout(value: float | str | None) -> float | None:
-    """``socket_timeout`` in seconds, None for no timeout (None or 0)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(value, bool) or not 0 <= seconds < float("inf"):  # also refuses NaN
-        raise ProgrammingError(
-            f"invalid socket_timeout: {value!r}, expected seconds >= 0 (0 or None: no timeout)"
-        )
-    return seconds or None
-
-
-def statement_timeout_option(value: int | float | str | None) -> str | None:
-    """The startup ``options`` item that sets ``statement_timeout`` (None: none)."""
-    if value is None:
-        return None
-    text = str(value).replace(" ", "")
-    if not text or any(ch in text for ch in "\\'\""):
-        raise ProgrammingError(f"invalid statement_timeout: {value!r}")
-    return f"-c statement_timeout={text}"
-
-
-def begin_statement(
-    isolation_level: int | None, read_only: bool | None, deferrable: bool | None
-) -> str:
-    """The BEGIN that opens a transaction with these characteristics (None: server default)."""
-    sql = "BEGIN"
-    if isolation_level is not None:
-        sql += " ISOLATION LEVEL " + _ISOLATION_NAMES[isolation_level]
-    if read_only is not None:
-        sql += " READ ONLY" if read_only else " READ WRITE"
-    if deferrable is not None:
-        sql += " DEFERRABLE" if deferrable else " NOT DEFERRABLE"
-    return sql
 
 
 def _stale_statement(error: errors.Error) -> bool:
@@ -186,22 +141,6 @@ def _changes_schema(exchange: Exchange) -> bool:
     """True when a command of ``exchange`` created, altered or dropped an object: statements
     prepared before may have stale plans (a table dropped elsewhere and created here)."""
     return any((result.tag or "").startswith(SCHEMA_CHANGING_TAGS) for result in exchange.results)
-
-
-def _isolation_level(value: Any) -> int | None:
-    """A psycopg2 isolation level (int constant, name, "DEFAULT" or None) as its constant."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        name = value.strip().upper().replace("_", " ")
-        if name == "DEFAULT":
-            return None
-        if name in _ISOLATION_BY_NAME:
-            return _ISOLATION_BY_NAME[name]
-        raise ValueError(f"bad isolation level: {value!r}")
-    if isinstance(value, int) and not isinstance(value, bool) and value in _ISOLATION_NAMES:
-        return value
-    raise ValueError(f"bad isolation level: {value!r}")
 
 
 def _tristate(value: Any, name: str) -> bool | None:
@@ -391,7 +330,7 @@ class Connection(ConnectionState):
         self._check_open()
         self._check_no_transaction("set_session")
         if isolation_level is not None:
-            self._isolation_level = _isolation_level(isolation_level)
+            self._isolation_level = parse_isolation_level(isolation_level)
         if readonly is not None:
             self._read_only = _tristate(readonly, "readonly")
         if deferrable is not None:
@@ -402,7 +341,7 @@ class Connection(ConnectionState):
             self._apply_session_defaults()
 
     def _apply_session_defaults(self) -> None:
-        isolation = _ISOLATION_NAMES.get(self._isolation_level or -1, "DEFAULT")
+        isolation = ISOLATION_NAMES.get(self._isolation_level or -1, "DEFAULT")
         statements = [
             "SET default_transaction_isolation TO "
             + ("DEFAULT" if isolation == "DEFAULT" else f"'{isolation.lower()}'"),
@@ -904,23 +843,3 @@ class Connection(ConnectionState):
         if transport is not None and not getattr(self, "_closed", True):
             with contextlib.suppress(Exception):  # may run during interpreter shutdown
                 transport.close()
-
-
-class PreparedQuery:
-    """A query prepared by ``Connection.prepare``: pass it to ``cursor.execute``."""
-
-    def __init__(self, connection: Connection, sql: str, query: str) -> None:
-        self.connection = connection
-        self.sql = sql
-        """The query with ``$n`` placeholders."""
-        self.query = query
-        """The query as written (``%s`` / ``%(name)s`` placeholders)."""
-
-    def close(self) -> None:
-        """Deallocate the statement(s) prepared for this query (at the next request)."""
-        cache = self.connection._statements
-        for statement in cache.statements_for(self.sql):
-            cache.discard(statement)
-
-    def __repr__(self) -> str:
-        return f"<PreparedQuery {self.query!r}>"

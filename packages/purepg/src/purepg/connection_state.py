@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from purepg.errors import Error, InterfaceError
 from purepg.protocol import flow
+from purepg.protocol.machine import FAILED
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 
         @property
         def closed(self) -> bool: ...
+
+
+def lost_during_commit(error: Error) -> Error:
+    """``error`` (same class, same fields) saying that the connection was lost during COMMIT,
+    so the transaction may or may not have been committed (pgfacade's psycopg2 backend says
+    the same)."""
+    text = (
+        f"the connection was lost during COMMIT: the transaction may or may not have been "
+        f"committed ({error})"
+    )
+    return type(error)(text, fields=error.fields)
 
 
 class ConnectionState:
@@ -36,25 +48,21 @@ class ConnectionState:
         """0 while usable, 1 after ``close()``, 2 when the connection broke (as psycopg2)."""
         if self._closed:
             return 1
-        if self._transport.closed or self._machine.phase == "failed":
+        if self._transport.closed or self._machine.phase == FAILED:
             return 2
         return 0
 
     def _commit_failure(self, error: Error) -> Error:
         """``error`` of a COMMIT; when the connection broke meanwhile the server may have
         committed, and the error says so (libpq does not; a retry could write twice)."""
-        if not (self._transport.closed or self._machine.phase == "failed"):
+        if not (self._transport.closed or self._machine.phase == FAILED):
             return error  # the server answered: the transaction was not committed
-        text = (
-            f"the connection was lost during COMMIT: the transaction may or may not have been "
-            f"committed ({error})"
-        )
-        return type(error)(text, fields=error.fields)
+        return lost_during_commit(error)
 
     def _check_open(self) -> None:
         if self._closed:
             raise InterfaceError("connection already closed")
-        if self._transport.closed or self._machine.phase == "failed":
+        if self._transport.closed or self._machine.phase == FAILED:
             raise InterfaceError("the connection is broken and was closed")
 
     @property

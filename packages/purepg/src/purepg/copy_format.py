@@ -8,7 +8,7 @@ bytes become bytea hex (``\\\\x...``), columns are tab-separated and rows end wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from purepg.errors import ProgrammingError
 
@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 NULL = b"\\N"
 _SPECIAL = (b"\\", b"\t", b"\n", b"\r")
 _ESCAPES = ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\n", b"\\n"), (b"\r", b"\\r"))
+
+
+def file_chunks(file: IO[Any], size: int) -> Iterator[bytes]:
+    """The contents of a file object opened in text or binary mode, ``size`` at a time."""
+    while True:
+        chunk = file.read(size)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
 
 def escape(text: bytes) -> bytes:

@@ -20,7 +20,6 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
 
 from purepg import copy_format
-from purepg.connection import PreparedQuery
 from purepg.errors import DataError, InterfaceError, ProgrammingError, ProtocolViolation
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import (
@@ -30,6 +29,7 @@ from purepg.protocol.messages import (
     decode_data_row,
     parse_data_row_raw,
 )
+from purepg.statements import PreparedQuery
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -99,14 +99,6 @@ def _describe(column: Column) -> ColumnDescription:
         scale,
         None,
     )
-
-
-def _chunks(file: IO[Any], size: int) -> Iterator[bytes]:
-    while True:
-        chunk = file.read(size)
-        if not chunk:
-            return
-        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
 
 def decode_rows(
@@ -551,7 +543,7 @@ class Cursor(CursorState):
             def sink(data: bytes) -> Any:
                 raise ProgrammingError("COPY TO STDOUT needs a file with a write() method")
 
-        source = _chunks(file, size) if hasattr(file, "read") else None
+        source = copy_format.file_chunks(file, size) if hasattr(file, "read") else None
         self._finish_copy(self.connection.request(sql, copy_source=source, copy_sink=sink))
 
     def _finish_copy(self, exchange: Exchange) -> None:

@@ -6,8 +6,9 @@ re-export the same classes without importing the driver.
 Every server error is raised as the class of its SQLSTATE (``UniqueViolation``,
 ``SerializationFailure``, ...), which derives from the DB-API class that psycopg2 uses for the
 SQLSTATE's class (``23`` -> ``IntegrityError``, ``40`` -> ``TransactionRollbackError``, ...).
-The common classes are written out below; the others (named as in psycopg2.errors) are created
-on first use by ``lookup()`` or attribute access.
+Each SQLSTATE is declared once, in ``_SQLSTATE_NAMES`` (code and psycopg2.errors name). The
+common classes are written out below under those names; the others are created on first use by
+``lookup()`` or attribute access.
 """
 
 # ruff: noqa: N818 - the SQLSTATE classes keep psycopg2.errors' names
@@ -149,316 +150,196 @@ class QueryCanceledError(OperationalError):
     """The statement was cancelled (SQLSTATE 57014): cancel request or statement_timeout."""
 
 
-# --- SQLSTATE-specific classes: the common ones, written out. -------------------------------
+# --- SQLSTATE-specific classes: the common ones, written out (codes in _SQLSTATE_NAMES). ---
 
 
-class ConnectionException(OperationalError):
-    """08000."""
+class ConnectionException(OperationalError): ...
 
 
 class ConnectionFailure(OperationalError):
-    """08006: the connection broke."""
+    """The connection broke."""
 
 
 class ProtocolViolation(OperationalError):
-    """08P01: a message broke the protocol (also raised by purepg for a malformed message)."""
+    """A message broke the protocol (also raised by purepg for a malformed message)."""
 
 
-class FeatureNotSupported(NotSupportedError):
-    """0A000."""
+class FeatureNotSupported(NotSupportedError): ...
 
 
-class CardinalityViolation(ProgrammingError):
-    """21000."""
+class CardinalityViolation(ProgrammingError): ...
 
 
-class DataException(DataError):
-    """22000."""
+class DataException(DataError): ...
 
 
-class StringDataRightTruncation(DataError):
-    """22001."""
+class StringDataRightTruncation(DataError): ...
 
 
-class NumericValueOutOfRange(DataError):
-    """22003."""
+class NumericValueOutOfRange(DataError): ...
 
 
-class InvalidDatetimeFormat(DataError):
-    """22007."""
+class InvalidDatetimeFormat(DataError): ...
 
 
-class DatetimeFieldOverflow(DataError):
-    """22008."""
+class DatetimeFieldOverflow(DataError): ...
 
 
-class DivisionByZero(DataError):
-    """22012."""
+class DivisionByZero(DataError): ...
 
 
-class CharacterNotInRepertoire(DataError):
-    """22021."""
+class CharacterNotInRepertoire(DataError): ...
 
 
-class InvalidParameterValue(DataError):
-    """22023."""
+class InvalidParameterValue(DataError): ...
 
 
-class InvalidTextRepresentation(DataError):
-    """22P02."""
+class InvalidTextRepresentation(DataError): ...
 
 
-class UntranslatableCharacter(DataError):
-    """22P05."""
+class UntranslatableCharacter(DataError): ...
 
 
-class IntegrityConstraintViolation(IntegrityError):
-    """23000."""
+class IntegrityConstraintViolation(IntegrityError): ...
 
 
-class RestrictViolation(IntegrityError):
-    """23001."""
+class RestrictViolation(IntegrityError): ...
 
 
-class NotNullViolation(IntegrityError):
-    """23502."""
+class NotNullViolation(IntegrityError): ...
 
 
-class ForeignKeyViolation(IntegrityError):
-    """23503."""
+class ForeignKeyViolation(IntegrityError): ...
 
 
-class UniqueViolation(IntegrityError):
-    """23505."""
+class UniqueViolation(IntegrityError): ...
 
 
-class CheckViolation(IntegrityError):
-    """23514."""
+class CheckViolation(IntegrityError): ...
 
 
-class ExclusionViolation(IntegrityError):
-    """23P01."""
+class ExclusionViolation(IntegrityError): ...
 
 
-class InvalidCursorState(InternalError):
-    """24000."""
+class InvalidCursorState(InternalError): ...
 
 
-class InvalidTransactionState(InternalError):
-    """25000."""
+class InvalidTransactionState(InternalError): ...
 
 
-class ActiveSqlTransaction(InternalError):
-    """25001."""
+class ActiveSqlTransaction(InternalError): ...
 
 
-class ReadOnlySqlTransaction(InternalError):
-    """25006."""
+class ReadOnlySqlTransaction(InternalError): ...
 
 
-class NoActiveSqlTransaction(InternalError):
-    """25P01."""
+class NoActiveSqlTransaction(InternalError): ...
 
 
-class InFailedSqlTransaction(InternalError):
-    """25P02."""
+class InFailedSqlTransaction(InternalError): ...
 
 
-class IdleInTransactionSessionTimeout(InternalError):
-    """25P03."""
+class IdleInTransactionSessionTimeout(InternalError): ...
 
 
-class InvalidSqlStatementName(OperationalError):
-    """26000."""
+class InvalidSqlStatementName(OperationalError): ...
 
 
-class InvalidAuthorizationSpecification(OperationalError):
-    """28000."""
+class InvalidAuthorizationSpecification(OperationalError): ...
 
 
-class InvalidPassword(OperationalError):
-    """28P01."""
+class InvalidPassword(OperationalError): ...
 
 
-class InvalidTransactionTermination(InternalError):
-    """2D000."""
+class InvalidTransactionTermination(InternalError): ...
 
 
-class InvalidCursorName(OperationalError):
-    """34000."""
+class InvalidCursorName(OperationalError): ...
 
 
-class SavepointException(InternalError):
-    """3B000."""
+class SavepointException(InternalError): ...
 
 
 class InvalidCatalogName(ProgrammingError):
-    """3D000: the database does not exist."""
+    """The database does not exist."""
 
 
-class InvalidSchemaName(ProgrammingError):
-    """3F000."""
+class InvalidSchemaName(ProgrammingError): ...
 
 
-class TransactionRollback(TransactionRollbackError):
-    """40000."""
+class TransactionRollback(TransactionRollbackError): ...
 
 
-class SerializationFailure(TransactionRollbackError):
-    """40001."""
+class SerializationFailure(TransactionRollbackError): ...
 
 
-class DeadlockDetected(TransactionRollbackError):
-    """40P01."""
+class DeadlockDetected(TransactionRollbackError): ...
 
 
-class SyntaxErrorOrAccessRuleViolation(ProgrammingError):
-    """42000."""
+class SyntaxErrorOrAccessRuleViolation(ProgrammingError): ...
 
 
-class InsufficientPrivilege(ProgrammingError):
-    """42501."""
+class InsufficientPrivilege(ProgrammingError): ...
 
 
-class SyntaxError(ProgrammingError):
-    """42601."""
+class SyntaxError(ProgrammingError): ...
 
 
-class UndefinedColumn(ProgrammingError):
-    """42703."""
+class UndefinedColumn(ProgrammingError): ...
 
 
-class UndefinedFunction(ProgrammingError):
-    """42883."""
+class UndefinedFunction(ProgrammingError): ...
 
 
-class UndefinedTable(ProgrammingError):
-    """42P01."""
+class UndefinedTable(ProgrammingError): ...
 
 
-class UndefinedObject(ProgrammingError):
-    """42704."""
+class UndefinedObject(ProgrammingError): ...
 
 
-class DuplicateDatabase(ProgrammingError):
-    """42P04."""
+class DuplicateDatabase(ProgrammingError): ...
 
 
-class DuplicateObject(ProgrammingError):
-    """42710."""
+class DuplicateObject(ProgrammingError): ...
 
 
-class DuplicateTable(ProgrammingError):
-    """42P07."""
+class DuplicateTable(ProgrammingError): ...
 
 
-class InsufficientResources(OperationalError):
-    """53000."""
+class InsufficientResources(OperationalError): ...
 
 
-class TooManyConnections(OperationalError):
-    """53300."""
+class TooManyConnections(OperationalError): ...
 
 
-class ProgramLimitExceeded(OperationalError):
-    """54000."""
+class ProgramLimitExceeded(OperationalError): ...
 
 
-class ObjectNotInPrerequisiteState(OperationalError):
-    """55000."""
+class ObjectNotInPrerequisiteState(OperationalError): ...
 
 
-class ObjectInUse(OperationalError):
-    """55006."""
+class ObjectInUse(OperationalError): ...
 
 
-class LockNotAvailable(OperationalError):
-    """55P03."""
+class LockNotAvailable(OperationalError): ...
 
 
-class OperatorIntervention(OperationalError):
-    """57000."""
+class OperatorIntervention(OperationalError): ...
 
 
 class QueryCanceled(QueryCanceledError):
-    """57014: statement_timeout, or a cancel request."""
+    """Statement_timeout, or a cancel request."""
 
 
-class AdminShutdown(OperationalError):
-    """57P01."""
+class AdminShutdown(OperationalError): ...
 
 
 class CannotConnectNow(OperationalError):
-    """57P03: the server is starting up or shutting down."""
+    """The server is starting up or shutting down."""
 
 
-class InternalError_(InternalError):  # noqa: N801 - psycopg2's name for XX000
-    """XX000."""
+class InternalError_(InternalError): ...  # noqa: N801 - psycopg2's name for XX000
 
-
-_WRITTEN_OUT: dict[str, type[Error]] = {
-    "08000": ConnectionException,
-    "08006": ConnectionFailure,
-    "08P01": ProtocolViolation,
-    "0A000": FeatureNotSupported,
-    "21000": CardinalityViolation,
-    "22000": DataException,
-    "22001": StringDataRightTruncation,
-    "22003": NumericValueOutOfRange,
-    "22007": InvalidDatetimeFormat,
-    "22008": DatetimeFieldOverflow,
-    "22012": DivisionByZero,
-    "22021": CharacterNotInRepertoire,
-    "22023": InvalidParameterValue,
-    "22P02": InvalidTextRepresentation,
-    "22P05": UntranslatableCharacter,
-    "23000": IntegrityConstraintViolation,
-    "23001": RestrictViolation,
-    "23502": NotNullViolation,
-    "23503": ForeignKeyViolation,
-    "23505": UniqueViolation,
-    "23514": CheckViolation,
-    "23P01": ExclusionViolation,
-    "24000": InvalidCursorState,
-    "25000": InvalidTransactionState,
-    "25001": ActiveSqlTransaction,
-    "25006": ReadOnlySqlTransaction,
-    "25P01": NoActiveSqlTransaction,
-    "25P02": InFailedSqlTransaction,
-    "25P03": IdleInTransactionSessionTimeout,
-    "26000": InvalidSqlStatementName,
-    "28000": InvalidAuthorizationSpecification,
-    "28P01": InvalidPassword,
-    "2D000": InvalidTransactionTermination,
-    "34000": InvalidCursorName,
-    "3B000": SavepointException,
-    "3D000": InvalidCatalogName,
-    "3F000": InvalidSchemaName,
-    "40000": TransactionRollback,
-    "40001": SerializationFailure,
-    "40P01": DeadlockDetected,
-    "42000": SyntaxErrorOrAccessRuleViolation,
-    "42501": InsufficientPrivilege,
-    "42601": SyntaxError,
-    "42703": UndefinedColumn,
-    "42883": UndefinedFunction,
-    "42P01": UndefinedTable,
-    "42704": UndefinedObject,
-    "42P04": DuplicateDatabase,
-    "42710": DuplicateObject,
-    "42P07": DuplicateTable,
-    "53000": InsufficientResources,
-    "53300": TooManyConnections,
-    "54000": ProgramLimitExceeded,
-    "55000": ObjectNotInPrerequisiteState,
-    "55006": ObjectInUse,
-    "55P03": LockNotAvailable,
-    "57000": OperatorIntervention,
-    "57014": QueryCanceled,
-    "57P01": AdminShutdown,
-    "57P03": CannotConnectNow,
-    "XX000": InternalError_,
-}
 
 # The DB-API class of each SQLSTATE class (its first two characters), as psycopg2 maps them.
 _CLASS_BASES: dict[str, type[Error]] = {
@@ -598,6 +479,7 @@ XX001 DataCorrupted XX002 IndexCorrupted
 
 _names_by_code: dict[str, str] = {}
 _codes_by_name: dict[str, str] = {}
+_classes_by_code: dict[str, type[Error]] = {}
 
 
 def _load_names() -> None:
@@ -622,16 +504,20 @@ def lookup(sqlstate: str) -> type[Error]:
     An SQLSTATE that PostgreSQL does not define maps to its class's DB-API class, else
     ``DatabaseError``.
     """
-    cls = _WRITTEN_OUT.get(sqlstate)
+    cls = _classes_by_code.get(sqlstate)
     if cls is not None:
         return cls
     _load_names()
     name = _names_by_code.get(sqlstate)
     if name is None:
         return base_class(sqlstate)
-    cls = type(name, (base_class(sqlstate),), {"__doc__": f"{sqlstate}.", "__module__": __name__})
-    _WRITTEN_OUT[sqlstate] = cls
-    globals()[name] = cls
+    cls = globals().get(name)  # written out above
+    if cls is None:
+        cls = type(
+            name, (base_class(sqlstate),), {"__doc__": f"{sqlstate}.", "__module__": __name__}
+        )
+        globals()[name] = cls
+    _classes_by_code[sqlstate] = cls
     return cls
 
 

@@ -17,7 +17,8 @@ from purepg.cursor import Cursor
 from purepg.errors import Error, InterfaceError, ProgrammingError
 
 if TYPE_CHECKING:
-    from purepg.connection import Connection, PreparedQuery
+    from purepg.connection import Connection
+    from purepg.statements import PreparedQuery
 
 
 def quote_identifier(name: str) -> str:

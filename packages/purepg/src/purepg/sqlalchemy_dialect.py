@@ -175,7 +175,9 @@ class _Interval(INTERVAL):
     render_bind_cast = True
 
     @classmethod
-    def adapt_emulated_to_native(cls, interval: Any, **kw: Any) -> _Interval:
+    def adapt_emulated_to_native(  # type: ignore[override]  # as INTERVAL's own
+        cls, interval: Any, **kw: Any
+    ) -> _Interval:
         return cls(precision=interval.second_precision)
 
 
@@ -188,9 +190,9 @@ class _Inet(INET):
 
 
 def _host_address(value: Any) -> Any:
-    if isinstance(value, (ipaddress.IPv4Interface, ipaddress.IPv6Interface)):
-        if value.network.prefixlen == value.max_prefixlen:
-            return value.ip
+    interfaces = (ipaddress.IPv4Interface, ipaddress.IPv6Interface)
+    if isinstance(value, interfaces) and value.network.prefixlen == value.max_prefixlen:
+        return value.ip
     return value
 
 

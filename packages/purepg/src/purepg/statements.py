@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from purepg.protocol.messages import Column
+
+if TYPE_CHECKING:
+    from purepg.connection import Connection
 
 Key = tuple[str, tuple[int, ...]]
 
@@ -149,3 +153,23 @@ class StatementCache:
             return ()
         closes, self._closes = self._closes, []
         return closes
+
+
+class PreparedQuery:
+    """A query prepared by ``Connection.prepare``: pass it to ``cursor.execute``."""
+
+    def __init__(self, connection: Connection, sql: str, query: str) -> None:
+        self.connection = connection
+        self.sql = sql
+        """The query with ``$n`` placeholders."""
+        self.query = query
+        """The query as written (``%s`` / ``%(name)s`` placeholders)."""
+
+    def close(self) -> None:
+        """Deallocate the statement(s) prepared for this query (at the next request)."""
+        cache = self.connection._statements
+        for statement in cache.statements_for(self.sql):
+            cache.discard(statement)
+
+    def __repr__(self) -> str:
+        return f"<PreparedQuery {self.query!r}>"

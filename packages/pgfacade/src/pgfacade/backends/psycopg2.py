@@ -9,6 +9,7 @@ functions around psycopg2's C methods, without ``*args`` packing.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import psycopg2
@@ -56,12 +57,19 @@ def _connection_of(owner: Any) -> Any:
 
 
 def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
-    """The purepg error for ``exc``; a protocol violation also closes the connection."""
-    translated = _translate(exc)
+    """The purepg error for ``exc``, the connection's secrets masked in it and in ``exc`` (it is
+    chained); a protocol violation also closes the connection."""
+    connection = _connection_of(owner)
+    secrets: tuple[str, ...] = getattr(connection, "secrets", ())
+    translated = _translate(exc, secrets)
+    if secrets:
+        from ..redaction import contains_secret, redact
+
+        if contains_secret(str(exc), secrets):
+            exc.args = (redact(str(exc), secrets),)
     if any(text in str(exc) for text in _PROTOCOL_VIOLATIONS):
         from purepg import errors
 
-        connection = _connection_of(owner)
         if connection is not None and not connection.closed:
             ext.connection.close(connection)
         translated = errors.ProtocolViolation(str(translated))
@@ -151,6 +159,43 @@ def _xid(self: Any, format_id: Any, gtrid: Any, bqual: Any) -> Any:
         raise errors.ProgrammingError(f"invalid transaction id: {exc}") from exc
 
 
+_parameter_status = ext.connection.get_parameter_status
+
+
+def _encoding_switched(cursor: Any) -> None:
+    """Close the connection of ``cursor``, whose statement switched the client encoding
+    (psycopg2 would go on encoding and decoding with the first one, corrupting text), and raise
+    purepg's NotSupportedError for it."""
+    from purepg.protocol.client_encoding import check_reported
+
+    connection = cursor.connection
+    reported = _parameter_status(connection, "client_encoding")
+    ext.connection.close(connection)
+    check_reported(str(reported))
+
+
+def _check_requested_encoding(params: dict[str, str]) -> None:
+    """Refuse a client encoding other than UTF8 asked for by the keyword, PGCLIENTENCODING,
+    ``options`` or PGOPTIONS (purepg's rule, so that both backends accept the same)."""
+    from purepg.protocol.client_encoding import check_requested
+
+    check_requested(
+        params.get("client_encoding") or os.environ.get("PGCLIENTENCODING"),
+        params.get("options") or os.environ.get("PGOPTIONS"),
+    )
+
+
+def _set_client_encoding(self: Any, encoding: Any) -> None:
+    """psycopg2's ``set_client_encoding``, for UTF8 only (purepg's rule)."""
+    from purepg.protocol.client_encoding import check_requested
+
+    check_requested(str(encoding), None)
+    try:
+        ext.connection.set_client_encoding(self, encoding)
+    except psycopg2.Error as exc:
+        raise _failed(self, exc) from exc
+
+
 _execute = ext.cursor.execute
 _executemany = ext.cursor.executemany
 _fetchone = ext.cursor.fetchone
@@ -172,6 +217,8 @@ class Cursor(ext.cursor):
             raise _failed(self, exc) from exc
         except _PARAMETER_ERRORS as exc:
             raise _translate(exc) from exc
+        if _parameter_status(self.connection, "client_encoding") != "UTF8":
+            _encoding_switched(self)
 
     def executemany(self, query: Any, vars_list: Any) -> None:
         """psycopg2's ``executemany``."""
@@ -183,6 +230,8 @@ class Cursor(ext.cursor):
             raise _failed(self, exc) from exc
         except _PARAMETER_ERRORS as exc:
             raise _translate(exc) from exc
+        if _parameter_status(self.connection, "client_encoding") != "UTF8":
+            _encoding_switched(self)
 
     def fetchone(self) -> Any:
         """psycopg2's ``fetchone``."""
@@ -254,6 +303,8 @@ class SettlingCursor(Cursor):
             raise _failed(self, exc) from exc
         except _PARAMETER_ERRORS as exc:
             raise _translate(exc) from exc
+        if _parameter_status(self.connection, "client_encoding") != "UTF8":
+            _encoding_switched(self)
         if self._late_casts is not None:  # the previous result's: the connection is settled
             self._late_casts = None
             self.__class__ = Cursor  # type: ignore[assignment]
@@ -338,6 +389,49 @@ def _connection_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
     return cursor
 
 
+def _commit(self: Any) -> None:
+    """psycopg2's ``commit``; when the connection was lost meanwhile the error says that the
+    transaction may or may not have been committed (purepg's wording)."""
+    try:
+        ext.connection.commit(self)
+    except psycopg2.Error as exc:
+        translated = _failed(self, exc)
+        if self.closed:
+            from purepg.connection_state import lost_during_commit
+
+            translated = lost_during_commit(translated)
+        raise translated from exc
+
+
+def _exit(self: Any, exc_type: Any, exc: Any, traceback: Any) -> None:
+    """Commit on success (`_commit`); on an exception roll back, and let that exception
+    through even when the rollback fails (a lost connection), as purepg does."""
+    if exc_type is None:
+        ext.connection.__exit__(self, None, None, None)  # leaves the block, calls `_commit`
+        return
+    from purepg import errors
+
+    try:
+        ext.connection.__exit__(self, exc_type, exc, traceback)  # calls the `rollback` below
+    except errors.Error:
+        return  # the block's own exception is the one to see
+
+
+class _MaskedNotices(list):  # type: ignore[type-arg]
+    """``connection.notices`` of a connection with a password: each notice is appended with
+    the secrets masked (a server may echo them, ``RAISE NOTICE`` of a value)."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def append(self, notice: Any) -> None:
+        """Append ``notice`` with every secret masked."""
+        from ..redaction import redact
+
+        super().append(redact(notice, self.secrets))
+
+
 class _PurepgError:
     """A class attribute that is purepg's exception class of the same name (DB-API's
     ``connection.Error``...), imported on first access."""
@@ -366,6 +460,9 @@ class Connection(ext.connection):
     ProgrammingError = _PurepgError()  # type: ignore[assignment]
     NotSupportedError = _PurepgError()  # type: ignore[assignment]
 
+    secrets: tuple[str, ...] = ()
+    """The password and sslpassword, masked in every error and notice (see `_failed`)."""
+
     hstore_pending = False
     """True until this connection has hstore's typecasters, or knows its database has none
     (looked up by the first result with a type that is not built in: `SettlingCursor`)."""
@@ -377,14 +474,14 @@ class Connection(ext.connection):
         ext.connection.isolation_level, "psycopg2's ``isolation_level``."
     )
     cursor = _connection_cursor
-    commit = _translating(ext.connection.commit)
+    commit = _commit
     rollback = _translating(ext.connection.rollback)
     cancel = _translating(ext.connection.cancel)
     close = _translating(ext.connection.close)
     reset = _translating(ext.connection.reset)
     set_session = _translating(ext.connection.set_session)
     set_isolation_level = _translating(ext.connection.set_isolation_level)
-    set_client_encoding = _translating(ext.connection.set_client_encoding)
+    set_client_encoding = _set_client_encoding
     tpc_begin = _checked_gid(ext.connection.tpc_begin)
     tpc_prepare = _translating(ext.connection.tpc_prepare)
     tpc_commit = _checked_gid(ext.connection.tpc_commit)
@@ -399,7 +496,7 @@ class Connection(ext.connection):
     xid = _xid
     lobject = _translating(ext.connection.lobject)
     __enter__ = _translating(ext.connection.__enter__)
-    __exit__ = _translating(ext.connection.__exit__)
+    __exit__ = _exit
 
 
 def connect(
@@ -414,6 +511,13 @@ def connect(
     install_adapters()
     if socket_timeout is not None:
         params = {**timeout_keywords(socket_timeout), **params}  # the caller's keywords win
+    options = params.get("options") or os.environ.get("PGOPTIONS") or ""
+    if params.get("client_encoding") or "PGCLIENTENCODING" in os.environ or "encoding" in options:
+        _check_requested_encoding(params)
+    params = {"client_encoding": "UTF8", **params}  # not the database's, as purepg
+    secrets = tuple(
+        secret for secret in (params.get("password"), params.get("sslpassword")) if secret
+    )
     translated: errors.Error | None = None
     try:
         connection: Connection = psycopg2.connect(
@@ -422,12 +526,14 @@ def connect(
     except psycopg2.Error as exc:
         from ..redaction import contains_secret
 
-        secrets = [params.get("password", ""), params.get("sslpassword", "")]
         translated = _translate(exc, secrets)
         if not contains_secret(str(exc), secrets):
             raise translated from exc
     if translated is not None:  # raised outside the handler: the original, which shows a
         raise translated  # secret, is neither the cause nor the context
+    if secrets:
+        connection.secrets = secrets
+        connection.notices = _MaskedNotices(secrets)
     if not register_on(connection):
         connection.hstore_pending = True
         connection.cursor_factory = SettlingCursor

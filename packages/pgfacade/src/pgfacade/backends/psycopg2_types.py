@@ -30,6 +30,7 @@ INTERVAL, INTERVAL_ARRAY = 1186, 1187
 UUID, UUID_ARRAY = 2950, 2951
 INET, INET_ARRAY = 869, 1041
 CIDR, CIDR_ARRAY = 650, 651
+MONEY, MONEY_ARRAY = 790, 791
 # range oid -> (array oid, multirange oid, multirange array oid)
 RANGES: dict[int, tuple[int, int, int]] = {
     3904: (3905, 4451, 6150),  # int4range
@@ -112,6 +113,11 @@ def _cidr_caster(value: str | None, cursor: Any) -> Any:
     return ipaddress.ip_network(value)
 
 
+def _text_caster(value: str | None, cursor: Any) -> Any:
+    """The value's text as is (psycopg2 has no caster for money[]: it returned the literal)."""
+    return value
+
+
 def _range_caster(original: Caster) -> Caster:
     def cast(value: str | None, cursor: Any) -> Any:
         from .psycopg2_values import to_range
@@ -157,6 +163,7 @@ def _build_casters() -> list[Any]:
         *_scalar_and_array(INET, INET_ARRAY, "PGFACADE_INET", _inet_caster),
         *_scalar_and_array(CIDR, CIDR_ARRAY, "PGFACADE_CIDR", _cidr_caster),
         *_scalar_and_array(INTERVAL, INTERVAL_ARRAY, "PGFACADE_INTERVAL", _interval_caster),
+        *_scalar_and_array(MONEY, MONEY_ARRAY, "PGFACADE_MONEY", _text_caster),
     ]
     for oid, (array_oid, multi_oid, multi_array_oid) in RANGES.items():
         original = ext.string_types[oid]

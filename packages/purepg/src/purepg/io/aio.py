@@ -20,7 +20,7 @@ from purepg.io import plan
 from purepg.io.blocking import set_keepalives
 from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
-from purepg.protocol.machine import NEED_DATA, Exchange, Machine
+from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Machine
 
 if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
@@ -114,7 +114,7 @@ class AsyncTransport:
                 else:
                     break
         except Error:
-            if machine.phase == "failed":
+            if machine.phase == FAILED:
                 self._abort()
             raise
         except ConnectionError as exc:
@@ -143,7 +143,7 @@ class AsyncTransport:
             while self.machine.next_event() is not NEED_DATA:
                 pass
         except Error:
-            if self.machine.phase == "failed":
+            if self.machine.phase == FAILED:
                 self._abort()
             raise
         return True
@@ -158,7 +158,7 @@ class AsyncTransport:
         if self._closed:
             return
         self._closed = True
-        sendable = self.machine.phase in ("ready", "busy")
+        sendable = self.machine.phase in (READY, BUSY)
         self.machine.terminate()
         with contextlib.suppress(Exception):
             if sendable:

@@ -20,7 +20,7 @@ from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
-from purepg.protocol.machine import NEED_DATA, Exchange, Machine
+from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Machine
 
 if TYPE_CHECKING:
     import ssl
@@ -213,7 +213,7 @@ class Transport:
                 else:
                     break
         except Error:
-            if machine.phase == "failed":
+            if machine.phase == FAILED:
                 self.close()
             raise
         except BaseException:  # interrupted mid-request: the stream is out of step for good
@@ -251,7 +251,7 @@ class Transport:
             while self.machine.next_event() is not NEED_DATA:
                 pass
         except Error:
-            if self.machine.phase == "failed":
+            if self.machine.phase == FAILED:
                 self.close()
             raise
 
@@ -274,7 +274,7 @@ class Transport:
         if self._closed:
             return
         self._closed = True
-        if self.machine.phase in ("ready", "busy"):
+        if self.machine.phase in (READY, BUSY):
             self.machine.terminate()
             with contextlib.suppress(OSError):
                 self.sock.sendall(self.machine.data_to_send())

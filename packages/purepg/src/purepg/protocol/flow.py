@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from purepg.protocol import client_encoding, messages
 from purepg.protocol.auth import Authenticator
 from purepg.protocol.machine import (
+    BUSY,
     NEED_DATA,
     NOTICES_KEPT,
     CopyInRequested,
@@ -91,7 +92,7 @@ class Run:
             if isinstance(event, ReadyForQuery):
                 if event.exchange is not None:
                     self.done.append(event.exchange)
-                if machine.phase != "busy":
+                if machine.phase != BUSY:
                     return DONE
             elif isinstance(event, Suspended):
                 return PAUSED

@@ -32,7 +32,34 @@ from purepg.errors import DataError, Error, InterfaceError, OperationalError, Pr
 from purepg.errors import error_from_fields as _error_from_fields
 from purepg.protocol import client_encoding, messages
 from purepg.protocol.auth import AUTH_OK, Authenticator
-from purepg.protocol.messages import Column, CopyResponse, Notification
+from purepg.protocol.messages import (
+    KIND_AUTHENTICATION,
+    KIND_BACKEND_KEY_DATA,
+    KIND_BIND_COMPLETE,
+    KIND_CLOSE_COMPLETE,
+    KIND_COMMAND_COMPLETE,
+    KIND_COPY_BOTH_RESPONSE,
+    KIND_COPY_DATA,
+    KIND_COPY_DONE,
+    KIND_COPY_IN_RESPONSE,
+    KIND_COPY_OUT_RESPONSE,
+    KIND_DATA_ROW,
+    KIND_EMPTY_QUERY_RESPONSE,
+    KIND_ERROR_RESPONSE,
+    KIND_NEGOTIATE_PROTOCOL_VERSION,
+    KIND_NO_DATA,
+    KIND_NOTICE_RESPONSE,
+    KIND_NOTIFICATION_RESPONSE,
+    KIND_PARAMETER_DESCRIPTION,
+    KIND_PARAMETER_STATUS,
+    KIND_PARSE_COMPLETE,
+    KIND_PORTAL_SUSPENDED,
+    KIND_READY_FOR_QUERY,
+    KIND_ROW_DESCRIPTION,
+    Column,
+    CopyResponse,
+    Notification,
+)
 
 # Phases of the connection.
 STARTUP = "startup"  # startup packet sent, authenticating, waiting for the first ReadyForQuery
@@ -55,9 +82,22 @@ PARAMETERS_KEPT = 1000
 """Distinct ParameterStatus names a server may report (PostgreSQL reports about 20)."""
 
 # What a server may send before its first ReadyForQuery.
-_STARTUP_MESSAGE_TYPES = frozenset(b"REvNSKZ")
+_STARTUP_MESSAGE_TYPES = frozenset(
+    (
+        KIND_AUTHENTICATION,
+        KIND_ERROR_RESPONSE,
+        KIND_NEGOTIATE_PROTOCOL_VERSION,
+        KIND_NOTICE_RESPONSE,
+        KIND_PARAMETER_STATUS,
+        KIND_BACKEND_KEY_DATA,
+        KIND_READY_FOR_QUERY,
+    )
+)
 # ParameterStatus, NoticeResponse, NotificationResponse (any time) and ErrorResponse.
-_ASYNC_OR_ERROR = frozenset(b"SNAE")
+_ASYNC_OR_ERROR = frozenset(
+    (KIND_PARAMETER_STATUS, KIND_NOTICE_RESPONSE, KIND_NOTIFICATION_RESPONSE, KIND_ERROR_RESPONSE)
+)
+_EMPTY_COMPLETIONS = frozenset((KIND_PARSE_COMPLETE, KIND_BIND_COMPLETE, KIND_CLOSE_COMPLETE))
 _READY_STATUSES = {b"I": "I", b"T": "T", b"E": "E"}
 """ReadyForQuery's transaction status byte -> ``transaction_status``."""
 
@@ -440,11 +480,12 @@ class Machine:
         max_sizes = messages.MAX_PAYLOAD_LENGTHS
         rows = self._rows
         startup = self.phase == STARTUP  # it ends with ReadyForQuery, which returns
+        data_row, bind_complete, copy_data = KIND_DATA_ROW, KIND_BIND_COMPLETE, KIND_COPY_DATA
         while end - pos >= 5:
             kind = buf[pos]
             size = _unpack_int32(buf, pos + 1)[0] - 4
             stop = pos + 5 + size
-            if kind == 68 and rows is not None and size >= 0 and stop <= end:
+            if kind == data_row and rows is not None and size >= 0 and stop <= end:
                 rows.append(buf[pos + 5 : stop])  # a complete DataRow: the hot path
                 pos = stop
                 continue
@@ -459,10 +500,10 @@ class Machine:
                 self._pos = pos
                 self._need = stop - pos
                 break
-            if kind == 50 and size == 0 and self.phase == BUSY and self._pending:  # BindComplete
+            if kind == bind_complete and size == 0 and self.phase == BUSY and self._pending:
                 pos = stop
                 continue
-            if kind == 100 and join_copy_data and self.phase == COPY_OUT and self._pending:
+            if kind == copy_data and join_copy_data and self.phase == COPY_OUT and self._pending:
                 return self._joined_copy_data(pos + 5, stop)
             self._pos = stop
             payload = buf[pos + 5 : stop]
@@ -503,7 +544,7 @@ class Machine:
         end = len(buf)
         chunks = [buf[start:stop]]
         pos = stop
-        while end - pos >= 5 and buf[pos] == 100:
+        while end - pos >= 5 and buf[pos] == KIND_COPY_DATA:
             size = messages.parse_header(buf, pos)[1]
             stop = pos + 5 + size
             if stop > end:
@@ -522,7 +563,7 @@ class Machine:
 
     def _handle(self, kind: int, payload: bytes) -> Event | None:
         # Asynchronous messages, valid in any phase.
-        if kind == 83:  # S ParameterStatus
+        if kind == KIND_PARAMETER_STATUS:
             name, value = messages.parse_parameter_status(payload, self.encoding)
             if name == "client_encoding":
                 client_encoding.check_reported(value)
@@ -533,13 +574,14 @@ class Machine:
                 )
             parameters[name] = value
             return None
-        if kind == 78:  # N NoticeResponse
-            self.notices.append(messages.parse_fields(payload, "NoticeResponse", self.encoding))
+        if kind == KIND_NOTICE_RESPONSE:
+            fields = messages.parse_fields(payload, "NoticeResponse", self.encoding)
+            self.notices.append(self._without_password(fields))
             return None
-        if kind == 65:  # A NotificationResponse
+        if kind == KIND_NOTIFICATION_RESPONSE:
             self.notifications.append(messages.parse_notification(payload, self.encoding))
             return None
-        if kind == 69:  # E ErrorResponse
+        if kind == KIND_ERROR_RESPONSE:
             return self._handle_error(payload)
         if self.phase == STARTUP:
             return self._handle_startup(kind, payload)
@@ -561,11 +603,9 @@ class Machine:
         return columns
 
     def _handle_error(self, payload: bytes) -> Event | None:
-        fields = messages.parse_fields(payload, "ErrorResponse", self.encoding)
-        if self.phase == STARTUP and self._auth is not None and self._auth.password:
-            from purepg.redaction import redact_fields  # a server may echo the password
-
-            fields = redact_fields(fields, [self._auth.password])
+        fields = self._without_password(
+            messages.parse_fields(payload, "ErrorResponse", self.encoding)
+        )
         error = _error_from_fields(fields, startup=self.phase == STARTUP)
         fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
         if self.phase == STARTUP or fatal or not self._pending:
@@ -580,9 +620,18 @@ class Machine:
             self.phase = BUSY
         return None
 
+    def _without_password(self, fields: dict[str, str]) -> dict[str, str]:
+        """An ErrorResponse's or NoticeResponse's ``fields`` with the connection's password
+        masked: a server may echo it (a failed login, ``RAISE`` of a value), at any time."""
+        if self._auth is None or not self._auth.password:
+            return fields
+        from purepg.redaction import redact_fields
+
+        return redact_fields(fields, [self._auth.password])
+
     def _handle_startup(self, kind: int, payload: bytes) -> Event | None:
         auth = self._auth
-        if kind == 82 and auth is not None:  # R Authentication
+        if kind == KIND_AUTHENTICATION and auth is not None:
             if self._authenticated:
                 raise self._unexpected(kind)
             code, data = messages.parse_authentication(payload)
@@ -594,17 +643,21 @@ class Machine:
             if response is not None:
                 self._outgoing.append(response)
             return None
-        if kind == 118 and not self._negotiated and not self._authenticated:
-            self._negotiate(payload)  # v NegotiateProtocolVersion
+        if (
+            kind == KIND_NEGOTIATE_PROTOCOL_VERSION
+            and not self._negotiated
+            and not self._authenticated
+        ):
+            self._negotiate(payload)
             return None
         if not self._authenticated:
             raise self._unexpected(kind)
-        if kind == 75:  # K BackendKeyData
+        if kind == KIND_BACKEND_KEY_DATA:
             self.backend_pid, self.backend_key = messages.parse_backend_key_data(
                 payload, self.protocol_minor
             )
             return None
-        if kind == 90:  # Z ReadyForQuery
+        if kind == KIND_READY_FOR_QUERY:
             self.transaction_status = messages.parse_ready_for_query(payload)
             self.phase = READY
             return ReadyForQuery(self.transaction_status, None)
@@ -644,18 +697,18 @@ class Machine:
         self.protocol_minor = minor
 
     def _handle_response(self, kind: int, payload: bytes, exchange: Exchange) -> Event | None:
-        if kind == 68:  # D DataRow without a RowDescription (executemany skips Describe)
+        if kind == KIND_DATA_ROW:  # without a RowDescription (executemany skips Describe)
             if not exchange.extended or self.phase != BUSY:
                 raise self._unexpected(kind)
             exchange.current = Result(None)
             self._rows = exchange.current.rows
             self._rows.append(payload)
             return None
-        if kind == 84:  # T RowDescription
+        if kind == KIND_ROW_DESCRIPTION:
             exchange.current = Result(self._row_description(payload))
             self._rows = exchange.current.rows
             return None
-        if kind == 67:  # C CommandComplete
+        if kind == KIND_COMMAND_COMPLETE:
             result = exchange.current if exchange.current is not None else Result(None)
             self._check_row_limit(result.rows, exchange)
             result.tag = messages.parse_command_complete(payload, self.encoding)
@@ -667,7 +720,7 @@ class Machine:
             if self.phase == COPY_OUT:
                 self.phase = BUSY
             return None
-        if kind == 90:  # Z ReadyForQuery
+        if kind == KIND_READY_FOR_QUERY:
             status = _READY_STATUSES.get(payload)
             if status is None:
                 status = messages.parse_ready_for_query(payload)  # raises, naming the status
@@ -678,22 +731,22 @@ class Machine:
             if not self._pending:
                 self.phase = READY
             return ReadyForQuery(self.transaction_status, exchange)
-        if kind in (49, 50, 51):  # 1 ParseComplete, 2 BindComplete, 3 CloseComplete
+        if kind in _EMPTY_COMPLETIONS:
             messages.parse_empty(payload, messages.BACKEND_MESSAGE_NAMES[kind])
             return None
-        if kind == 110:  # n NoData
+        if kind == KIND_NO_DATA:
             messages.parse_empty(payload, "NoData")
             exchange.current = Result(None)
             self._rows = None
             return None
-        if kind == 73:  # I EmptyQueryResponse
+        if kind == KIND_EMPTY_QUERY_RESPONSE:
             messages.parse_empty(payload, "EmptyQueryResponse")
             exchange.results.append(Result(None))
             exchange.current = None
             self._rows = None
             self._sync_stream(exchange)
             return None
-        if kind == 115:  # s PortalSuspended
+        if kind == KIND_PORTAL_SUSPENDED:
             messages.parse_empty(payload, "PortalSuspended")
             result = exchange.current if exchange.current is not None else Result(None)
             self._check_row_limit(result.rows, exchange)
@@ -702,28 +755,28 @@ class Machine:
             exchange.current = None
             self._rows = None
             return None if exchange.synced else Suspended(exchange)
-        if kind == 116:  # t ParameterDescription
+        if kind == KIND_PARAMETER_DESCRIPTION:
             exchange.param_oids = messages.parse_parameter_description(payload)
             return None
-        if kind == 71:  # G CopyInResponse
+        if kind == KIND_COPY_IN_RESPONSE:
             response = messages.parse_copy_response(payload, "CopyInResponse")
             self.phase = COPY_IN
             return CopyInRequested(response)
-        if kind == 72:  # H CopyOutResponse
+        if kind == KIND_COPY_OUT_RESPONSE:
             response = messages.parse_copy_response(payload, "CopyOutResponse")
             self.phase = COPY_OUT
             exchange.current = Result(None)
             return CopyOutStarted(response)
-        if kind == 100:  # d CopyData
+        if kind == KIND_COPY_DATA:
             if self.phase != COPY_OUT:
                 raise self._unexpected(kind)
             return CopyOutData(payload)
-        if kind == 99:  # c CopyDone
+        if kind == KIND_COPY_DONE:
             if self.phase != COPY_OUT:
                 raise self._unexpected(kind)
             messages.parse_empty(payload, "CopyDone")
             return None
-        if kind == 87:  # W CopyBothResponse
+        if kind == KIND_COPY_BOTH_RESPONSE:
             raise ProtocolViolation(
                 "the server started COPY BOTH (replication), which purepg does not support"
             )
