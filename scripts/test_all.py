@@ -155,8 +155,8 @@ def prepare_platform(name: str) -> None:
     """Install the step's interpreter, make a fresh venv with it, install the tests' imports."""
     interpreter = PLATFORM_INTERPRETERS[name]
     home = PLATFORMS_DIR / f"home-{name}"
-    install = ["hatch", "run", "default:lambda-psycopg", "interpreter", interpreter]
-    installed = run_or_exit([*install, "--home", str(home), "--plain"]).strip().splitlines()[-1]
+    command = ["hatch", "run", "default:lambda-psycopg", "interpreter", interpreter]
+    installed = run_or_exit([*command, "--home", str(home), "--plain"]).strip().splitlines()[-1]
     print(f"=== {name}: interpreter {installed}", flush=True)
     venv = platform_python(name).parent.parent
     shutil.rmtree(venv, ignore_errors=True)

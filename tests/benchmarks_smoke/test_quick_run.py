@@ -82,6 +82,7 @@ def test_static_psycopg2_without_a_build_directory_is_reported_not_available(doc
         ("pg8000", "pg8000"),
         ("psycopg3", "psycopg"),
         ("asyncpg", "asyncpg"),
+        ("purepg-aio", "purepg"),
     ],
 )
 def test_every_installed_driver_has_a_figure_for_every_workload(document, driver, module):
@@ -90,6 +91,14 @@ def test_every_installed_driver_has_a_figure_for_every_workload(document, driver
     for workload in WORKLOADS:
         figures = document["summary"][workload.name]["drivers"]
         assert driver in figures, (workload.name, document["errors"].get(workload.name))
+
+
+def test_results_record_how_each_workload_calls_the_driver(document, quick_run):
+    _, out = quick_run
+    calls = document["meta"]["calls"]
+    assert set(calls) == {workload.name for workload in WORKLOADS}
+    assert calls["select1"] == "cursor.execute + fetchall(), autocommit on"
+    assert "cursor.execute + fetchall(), autocommit on" in (out / "results.md").read_text()
 
 
 def test_pgbench_runs_only_the_select_workloads(document):
@@ -137,6 +146,8 @@ def pinned_run(tmp_path_factory):
         "--quick",
         "--pin-cpu",
         "0",
+        "--clock",
+        "cpu",
         "--drivers",
         ",".join(PINNED_DRIVERS),
         "--workloads",
@@ -152,6 +163,7 @@ def test_pinned_quick_run_records_the_cpu_and_measures_every_driver(pinned_run):
     assert completed.returncode == 0, completed.stderr[-3000:]
     document = json.loads((out / "results.json").read_text())
     assert document["meta"]["pinned_cpu"] == 0
+    assert document["meta"]["clock"] == "cpu"
     assert "client and server pinned to CPU 0" in (out / "results.md").read_text()
     for workload in PINNED_WORKLOADS:
         figures = document["summary"][workload]["drivers"]

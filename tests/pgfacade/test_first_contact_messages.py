@@ -148,15 +148,36 @@ def _remote_named(pg_cluster: Any, **overrides: str) -> dict[str, Any]:
     return params
 
 
+def _failure_under_verify_full(backend: str, params: dict[str, Any]) -> Exception:
+    """The real error of ``sslmode=verify-full`` with ``params``. The tests reach only loopback
+    addresses, which pgfacade rightly treats as local (no TLS chosen), so the connection asks
+    for verify-full itself and the explanation is then applied as for a chosen one."""
+    with pytest.raises(pgfacade.OperationalError) as raised:
+        pgfacade.connect(driver=backend, sslmode="verify-full", **params)
+    return raised.value
+
+
+def test_pgfacade_chooses_verify_full_only_when_the_connected_address_is_remote() -> None:
+    from pgfacade.settings import with_tls_default
+
+    remote = with_tls_default({"host": "db.example.com"}, environ={})
+    local_by_address = with_tls_default(
+        {"host": "db.example.com", "hostaddr": "127.0.0.2"}, environ={}
+    )
+
+    assert remote["sslmode"] == "verify-full"
+    assert "sslmode" not in local_by_address
+
+
 def test_a_certificate_failure_under_the_chosen_verify_full_says_pgfacade_chose_it(
     backend: str, pg_cluster: Any, nothing_configured: None
 ) -> None:
+    from pgfacade.explain import why_it_failed
+
     params = _remote_named(pg_cluster, sslrootcert=str(pg_cluster.pki.ca_cert))
+    failure = _failure_under_verify_full(backend, params)
 
-    with pytest.raises(pgfacade.OperationalError) as raised:
-        pgfacade.connect(driver=backend, **params)
-
-    message = str(raised.value)
+    message = str(why_it_failed(failure, params, chose_tls=True))
     assert CHOSE_TLS in message
     assert "sslrootcert=" in message and "PGSSLMODE" in message
 
@@ -164,11 +185,14 @@ def test_a_certificate_failure_under_the_chosen_verify_full_says_pgfacade_chose_
 def test_a_missing_root_certificate_under_the_chosen_verify_full_says_pgfacade_chose_it(
     backend: str, pg_cluster: Any, nothing_configured: None
 ) -> None:
-    with pytest.raises(pgfacade.OperationalError) as raised:
-        pgfacade.connect(driver=backend, **_remote_named(pg_cluster))
+    from pgfacade.explain import why_it_failed
 
-    assert "root certificate file" in str(raised.value)
-    assert CHOSE_TLS in str(raised.value)
+    params = _remote_named(pg_cluster)
+    failure = _failure_under_verify_full(backend, params)
+
+    message = str(why_it_failed(failure, params, chose_tls=True))
+    assert "root certificate file" in message
+    assert CHOSE_TLS in message
 
 
 def test_a_verify_full_the_user_chose_is_not_blamed_on_pgfacade(

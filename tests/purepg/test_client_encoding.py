@@ -4,15 +4,13 @@ in other encodings work through the server's conversion, storing what psycopg2 s
 
 from __future__ import annotations
 
-import contextlib
-
-import psycopg2
 import purepg
 import pytest
 from purepg import errors
 from purepg.protocol.auth import Authenticator
 from purepg.protocol.machine import Machine
 
+from tests.harness.admin import admin_connect
 from tests.purepg import protocol_backend as backend
 from tests.purepg.test_protocol_machine import started_machine
 
@@ -31,19 +29,21 @@ def params(pg_cluster):
 @pytest.fixture
 def database(pg_cluster):
     """Connection parameters of a database in a given encoding (created once per cluster)."""
-    admin = psycopg2.connect(**pg_cluster.admin_params())
+    admin = admin_connect(pg_cluster.admin_params())
     admin.autocommit = True
-    with admin.cursor() as cur:
-        for name, encoding in DATABASES.items():
-            with contextlib.suppress(psycopg2.errors.DuplicateDatabase):
-                cur.execute(
-                    f"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' "
-                    "TEMPLATE template0"
-                )
-            cur.execute(f"GRANT ALL ON DATABASE {name} TO PUBLIC")
-            with psycopg2.connect(**pg_cluster.admin_params(dbname=name)) as owner:
-                owner.cursor().execute("GRANT ALL ON SCHEMA public TO PUBLIC")
-            owner.close()
+    cur = admin.cursor()
+    for name, encoding in DATABASES.items():
+        cur.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone()[0] == 0:
+            cur.execute(
+                f"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' "
+                "TEMPLATE template0"
+            )
+        cur.execute(f"GRANT ALL ON DATABASE {name} TO PUBLIC")
+        owner = admin_connect(pg_cluster.admin_params(dbname=name))
+        owner.autocommit = True
+        owner.cursor().execute("GRANT ALL ON SCHEMA public TO PUBLIC")
+        owner.close()
     admin.close()
 
     def params_of(encoding: str) -> dict[str, str]:
@@ -118,6 +118,7 @@ def test_the_spellings_of_utf8_and_auto_are_accepted(params, value):
     [("LATIN1", "café «ÿ»"), ("WIN1251", "Привет, мир ё")],
 )
 def test_text_in_a_non_utf8_database_is_stored_as_psycopg2_stores_it(database, encoding, text):
+    psycopg2 = pytest.importorskip("psycopg2", reason="the reference driver (CPython only)")
     stored = []
     for connect in (purepg.connect, psycopg2.connect):
         with connect(**database(encoding)) as conn:

@@ -19,6 +19,7 @@ from purepg.errors import Error
 from purepg.protocol import messages
 from purepg.protocol.auth import Authenticator
 from purepg.protocol.machine import (
+    BUSY,
     NEED_DATA,
     CopyInRequested,
     Machine,
@@ -247,7 +248,7 @@ def drive(machine: Machine, stream: bytes, chunk_sizes: Sequence[int]) -> Outcom
             elif isinstance(event, ReadyForQuery):
                 if event.exchange is not None:
                     _decode_rows(event.exchange)
-                if machine.phase != "busy":
+                if machine.phase != BUSY:
                     return Outcome("completed", steps)
             elif isinstance(event, CopyInRequested):
                 machine.send_copy_data(b"1\n")

@@ -214,8 +214,9 @@ def connected_addresses(
 
 
 def is_local_host(host: str) -> bool:
-    """localhost, loopback, a Unix socket directory or the default socket."""
-    return host in LOCAL_HOSTS or host.startswith(("/", "@"))
+    """localhost, a loopback address (127.0.0.0/8, ::1), a Unix socket directory or the
+    default socket."""
+    return host in LOCAL_HOSTS or host.startswith(("/", "@", "127."))
 
 
 def with_tls_default(

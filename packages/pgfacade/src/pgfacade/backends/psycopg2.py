@@ -60,7 +60,7 @@ def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
     """The purepg error for ``exc``, the connection's secrets masked in it and in ``exc`` (it is
     chained); a protocol violation also closes the connection."""
     connection = _connection_of(owner)
-    secrets: tuple[str, ...] = getattr(connection, "secrets", ())
+    secrets: tuple[str, ...] = getattr(connection, "_secrets", ())
     translated = _translate(exc, secrets)
     if secrets:
         from ..redaction import contains_secret, redact
@@ -396,7 +396,7 @@ def _commit(self: Any) -> None:
         ext.connection.commit(self)
     except psycopg2.Error as exc:
         translated = _failed(self, exc)
-        if self.closed:
+        if self.closed and isinstance(exc, psycopg2.OperationalError):  # not: closed before
             from purepg.connection_state import lost_during_commit
 
             translated = lost_during_commit(translated)
@@ -423,13 +423,13 @@ class _MaskedNotices(list):  # type: ignore[type-arg]
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         super().__init__()
-        self.secrets = secrets
+        self._secrets = secrets
 
     def append(self, notice: Any) -> None:
         """Append ``notice`` with every secret masked."""
         from ..redaction import redact
 
-        super().append(redact(notice, self.secrets))
+        super().append(redact(notice, self._secrets))
 
 
 class _PurepgError:
@@ -460,7 +460,7 @@ class Connection(ext.connection):
     ProgrammingError = _PurepgError()  # type: ignore[assignment]
     NotSupportedError = _PurepgError()  # type: ignore[assignment]
 
-    secrets: tuple[str, ...] = ()
+    _secrets: tuple[str, ...] = ()
     """The password and sslpassword, masked in every error and notice (see `_failed`)."""
 
     hstore_pending = False
@@ -532,7 +532,7 @@ def connect(
     if translated is not None:  # raised outside the handler: the original, which shows a
         raise translated  # secret, is neither the cause nor the context
     if secrets:
-        connection.secrets = secrets
+        connection._secrets = secrets
         connection.notices = _MaskedNotices(secrets)
     if not register_on(connection):
         connection.hstore_pending = True
