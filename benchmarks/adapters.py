@@ -236,7 +236,35 @@ class Psycopg3Adapter(DbApiAdapter):
         return sink.tell()
 
 
-class AsyncpgAdapter:
+class EventLoopAdapter:
+    """An asyncio driver (``module.connect`` a coroutine) on one event loop of its own."""
+
+    module: Any
+    kwargs: dict[str, Any]
+    loop: Any
+    conn: Any
+
+    def module_file(self) -> str:
+        """Where the driver module was imported from."""
+        return str(self.module.__file__)
+
+    def close(self) -> None:
+        """Close the connection and the loop."""
+        self.loop.run_until_complete(self.conn.close())
+        self.loop.close()
+
+    def connect_close(self, count: int) -> None:
+        """Open and close ``count`` connections."""
+
+        async def run() -> None:
+            for _ in range(count):
+                conn = await self.module.connect(**self.kwargs)
+                await conn.close()
+
+        self.loop.run_until_complete(run())
+
+
+class AsyncpgAdapter(EventLoopAdapter):
     """asyncpg on one event loop; ``$n`` placeholders; jsonb decoded to Python objects like
     the other drivers do (asyncpg returns jsonb as text unless given a codec)."""
 
@@ -262,28 +290,9 @@ class AsyncpgAdapter:
         """asyncpg's version."""
         return str(self.module.__version__)
 
-    def module_file(self) -> str:
-        """Where asyncpg was imported from."""
-        return str(self.module.__file__)
-
     def scalar(self, sql: str) -> Any:
         """The first column of the first row of ``sql``."""
         return self.loop.run_until_complete(self.conn.fetchval(sql))
-
-    def close(self) -> None:
-        """Close the connection and the loop."""
-        self.loop.run_until_complete(self.conn.close())
-        self.loop.close()
-
-    def connect_close(self, count: int) -> None:
-        """Open and close ``count`` connections."""
-
-        async def run() -> None:
-            for _ in range(count):
-                conn = await self.module.connect(**self.kwargs)
-                await conn.close()
-
-        self.loop.run_until_complete(run())
 
     def requests(self, request: Request, count: int) -> None:
         """``count`` calls of ``request``: ``fetch`` (all rows) or ``fetchrow`` (one), each in
@@ -345,7 +354,7 @@ class AsyncpgAdapter:
         return sink.tell()
 
 
-class PurepgAioAdapter:
+class PurepgAioAdapter(EventLoopAdapter):
     """purepg.aio on one event loop, called like its blocking API: a cursor, ``await
     execute`` then ``await fetchall()`` / ``fetchone()``."""
 
@@ -362,10 +371,6 @@ class PurepgAioAdapter:
     def version(self) -> str:
         """purepg's version."""
         return str(self.package.__version__)
-
-    def module_file(self) -> str:
-        """Where purepg.aio was imported from."""
-        return str(self.module.__file__)
 
     def use_autocommit(self, on: bool) -> None:
         """Switch autocommit (between workloads, with no transaction open)."""
@@ -384,21 +389,6 @@ class PurepgAioAdapter:
             return row[0]
 
         return self.loop.run_until_complete(run())
-
-    def close(self) -> None:
-        """Close the connection and the loop."""
-        self.loop.run_until_complete(self.conn.close())
-        self.loop.close()
-
-    def connect_close(self, count: int) -> None:
-        """Open and close ``count`` connections."""
-
-        async def run() -> None:
-            for _ in range(count):
-                conn = await self.module.connect(**self.kwargs)
-                await conn.close()
-
-        self.loop.run_until_complete(run())
 
     def requests(self, request: Request, count: int) -> None:
         """``count`` calls of ``request`` on one cursor, as a user writes them."""

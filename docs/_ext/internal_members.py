@@ -17,11 +17,9 @@ INTERNAL_MEMBERS: dict[str, tuple[str, ...]] = {
         "request",
         "fail",
         "discover_types",
-        "round_trips",
     ),
-    "purepg.cursor.Cursor": ("raw_rows", "result_formats"),
+    "purepg.cursor.Cursor": ("result_formats",),
     "purepg.aio.AsyncConnection": ("execute_simple", "request", "fail", "discover_types"),
-    "purepg.aio.AsyncCursor": ("raw_rows",),
     "purepg.codecs.registry.Registry": (
         "encode_all",
         "encode_many",

@@ -7,31 +7,22 @@ import importlib.util
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from benchmarks.drivers import DRIVERS
 from benchmarks.targets import TARGETS
 from benchmarks.workloads import WORKLOADS
+from tests.benchmarks_smoke.running import run_module
 
 # The chart needs matplotlib: present in the `bench` environment, maybe not elsewhere.
 pytest.importorskip("matplotlib", reason="the benchmark chart needs matplotlib (hatch env bench)")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _run_benchmarks(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks", *arguments],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_module("benchmarks", *arguments)
 
 
 def _importable(module: str) -> bool:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import IO, Any, Callable
 
-import pytest
-
 PSYCOPG2 = "psycopg2"
 PUREPG = "purepg"
 PGFACADE_PSYCOPG2 = "pgfacade-psycopg2"
@@ -50,15 +48,8 @@ class Driver:
     connect_function: Callable[..., Any]
 
     def connect(self, **params: Any) -> Any:
-        """Connect with libpq keyword arguments.
-
-        A driver that is still being written (``connect`` raises ``NotImplementedError``) makes
-        the calling test skip with that reason, rather than fail.
-        """
-        try:
-            return self.connect_function(**params)
-        except NotImplementedError as exc:
-            pytest.skip(f"{self.name} cannot connect yet: {exc or 'NotImplementedError'}")
+        """Connect with libpq keyword arguments."""
+        return self.connect_function(**params)
 
     @property
     def is_raw_psycopg2(self) -> bool:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.publish import layer_name_for, publish_directory
 from lambda_psycopg.steps.package import sha256_of, write_sidecars
-from lambda_psycopg.steps.publish import layer_name_for, publish_directory
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")

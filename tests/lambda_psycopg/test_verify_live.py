@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 from lambda_psycopg.cache import StepCache
-from lambda_psycopg.interpreters import interpreter_for
 from lambda_psycopg.isolation import (
     hidden_libraries_command,
     isolation_unavailable_reason,
     libraries_to_hide,
 )
 from lambda_psycopg.pipeline import build_target
+from lambda_psycopg.pythons import interpreter_for
 from lambda_psycopg.steps import StepContext
-from lambda_psycopg.steps.verify import verify_zip
 from lambda_psycopg.targets import Target
+from lambda_psycopg.verify import verify_zip
 
 needs_root = pytest.mark.skipif(
     isolation_unavailable_reason() is not None, reason=str(isolation_unavailable_reason())

@@ -9,7 +9,7 @@ import textwrap
 
 import pgfacade
 import pytest
-from pgfacade.selection import DriverNotAvailableError, select_driver
+from pgfacade.connecting import DriverNotAvailableError, select_driver
 
 pytest.importorskip("psycopg2", reason="psycopg2 is a CPython C extension: PyPy cannot load it")
 import psycopg2
@@ -99,7 +99,7 @@ def test_a_forced_driver_is_never_silently_replaced() -> None:
         import sys, os
         sys.modules["psycopg2"] = None
         os.environ["PGFACADE_DRIVER"] = "psycopg2"
-        from pgfacade.selection import select_driver, DriverNotAvailableError
+        from pgfacade.connecting import select_driver, DriverNotAvailableError
         try:
             select_driver()
         except DriverNotAvailableError as exc:

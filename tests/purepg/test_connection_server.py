@@ -147,25 +147,25 @@ def test_copy_from_stdin_without_a_file_is_refused_and_the_connection_stays_usab
 
 def test_parameterised_select_takes_one_round_trip(conn):
     cur = conn.cursor()
-    before = conn.round_trips
+    before = conn._round_trips
     cur.execute("SELECT %s::int + %s", (1, 2))
-    assert (cur.fetchone(), conn.round_trips - before) == ((3,), 1)
+    assert (cur.fetchone(), conn._round_trips - before) == ((3,), 1)
 
 
 def test_insert_inside_a_transaction_takes_one_round_trip(conn):
     cur = conn.cursor()
     cur.execute("CREATE TEMPORARY TABLE trips (n int)")
-    before = conn.round_trips
+    before = conn._round_trips
     cur.execute("INSERT INTO trips VALUES (%s)", (1,))
-    assert conn.round_trips - before == 1
+    assert conn._round_trips - before == 1
 
 
 def test_executemany_takes_one_round_trip(conn):
     cur = conn.cursor()
     cur.execute("CREATE TEMPORARY TABLE many (n int)")
-    before = conn.round_trips
+    before = conn._round_trips
     cur.executemany("INSERT INTO many VALUES (%s)", [(n,) for n in range(50)])
-    assert (cur.rowcount, conn.round_trips - before) == (50, 1)
+    assert (cur.rowcount, conn._round_trips - before) == (50, 1)
 
 
 def test_unix_socket_directory_as_host(pg_cluster):

@@ -26,9 +26,9 @@ def count_rows(conn):
 
 def test_executemany_of_10000_rows_takes_one_round_trip(conn):
     cur = conn.cursor()
-    before = conn.round_trips
+    before = conn._round_trips
     cur.executemany("INSERT INTO batch VALUES (%s)", [(i,) for i in range(10000)])
-    assert conn.round_trips - before == 1
+    assert conn._round_trips - before == 1
 
 
 def test_executemany_rowcount_is_the_total_of_affected_rows(conn):

@@ -33,9 +33,9 @@ def expected(start: int = 1, stop: int = ROWS) -> list[int]:
 def test_fetchall_leaves_no_raw_payloads_behind(conn, small_chunks):
     cur = conn.cursor()
     cur.execute(QUERY)
-    assert cur.raw_rows == ROWS
+    assert cur._raw_rows == ROWS
     rows = cur.fetchall()
-    assert (cur.raw_rows, [row[0] for row in rows]) == (0, expected())
+    assert (cur._raw_rows, [row[0] for row in rows]) == (0, expected())
 
 
 def test_fetchone_and_fetchmany_keep_the_payloads_of_what_they_decoded(conn):
@@ -43,7 +43,7 @@ def test_fetchone_and_fetchmany_keep_the_payloads_of_what_they_decoded(conn):
     cur.execute(QUERY)
     cur.fetchone()
     cur.fetchmany(1500)
-    assert (cur.raw_rows, cur.rownumber) == (ROWS, 1501)
+    assert (cur._raw_rows, cur.rownumber) == (ROWS, 1501)
 
 
 def test_scrolling_back_after_fetchall_returns_the_same_rows_again(conn, small_chunks):
@@ -64,7 +64,7 @@ def test_fetchall_after_partial_fetches_and_scrolls_returns_every_remaining_row(
     cur.scroll(10, mode="absolute")
     cur.fetchmany(5)
     rows = cur.fetchall()  # 15..2000 still raw, 2001.. decoded: one chunk holds both
-    assert ([row[0] for row in rows], cur.raw_rows) == (expected(16), 15)
+    assert ([row[0] for row in rows], cur._raw_rows) == (expected(16), 15)
     cur.scroll(-ROWS + 3, mode="relative")
     assert [row[0] for row in cur.fetchall()] == expected(4)
 
@@ -84,9 +84,9 @@ def test_asyncio_fetchall_leaves_no_raw_payloads_behind(pg_cluster, small_chunks
         try:
             cur = connection.cursor()
             await cur.execute(QUERY)
-            before = cur.raw_rows
+            before = cur._raw_rows
             rows = await cur.fetchall()
-            return before, cur.raw_rows, [row[0] for row in rows]
+            return before, cur._raw_rows, [row[0] for row in rows]
         finally:
             await connection.close()
 

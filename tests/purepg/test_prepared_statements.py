@@ -51,9 +51,9 @@ def test_prepared_executions_take_one_round_trip_each(conn):
     cur = conn.cursor()
     for value in range(3):
         cur.execute("SELECT %s::int", (value,))
-    before = conn.round_trips
+    before = conn._round_trips
     cur.execute("SELECT %s::int", (7,))
-    assert conn.round_trips - before == 1
+    assert conn._round_trips - before == 1
     assert cur.fetchone() == (7,)
 
 

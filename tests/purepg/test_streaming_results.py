@@ -86,9 +86,9 @@ def test_named_cursor_fetches_in_itersize_batches(conn):
     cur = conn.cursor("batches")
     cur.itersize = 100
     cur.execute("SELECT g FROM generate_series(1, 1000) g")
-    before = conn.round_trips
+    before = conn._round_trips
     assert sum(value for (value,) in cur) == 500500
-    assert conn.round_trips - before == 11  # 10 batches and the empty one that ends them
+    assert conn._round_trips - before == 11  # 10 batches and the empty one that ends them
 
 
 def test_named_cursor_fetchone_fetchmany_fetchall(conn):

@@ -7,7 +7,6 @@ import pytest
 sa = pytest.importorskip("sqlalchemy", reason="SQLAlchemy is not installed in this environment")
 
 import purepg  # noqa: E402
-from purepg.sqlalchemy_dialect import _is_idle  # noqa: E402
 from sqlalchemy.dialects import postgresql as pg  # noqa: E402
 
 
@@ -53,7 +52,7 @@ def test_the_connections_isolation_level_is_reported_outside_a_transaction(engin
         dbapi_connection = conn.connection.dbapi_connection
         conn.commit()
         reported = engine.dialect.get_isolation_level(dbapi_connection)
-        idle = _is_idle(dbapi_connection)
+        idle = engine.dialect.is_idle(dbapi_connection)
 
     assert (reported, idle) == (level, True)
 

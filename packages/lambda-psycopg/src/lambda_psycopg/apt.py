@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.process import failure, failure_detail, run
 from lambda_psycopg.versions import DEBIAN_MIRROR, DEBIAN_SUITES
 
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
@@ -18,6 +18,9 @@ KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 BINARY_SUITES = ("bookworm", *DEBIAN_SUITES)
 BINARY_ARCHES = ("amd64", "arm64")
 INDEX_MAX_AGE_SECONDS = 24 * 3600
+APT_MISSING_HINT = "Debian sources are fetched with apt: run on Debian/Ubuntu (apt-get, apt-cache)"
+# What apt says when a pinned version has left the archive.
+VERSION_GONE = ("Unable to find", "Can not find version")
 
 
 class PrivateApt:
@@ -59,19 +62,13 @@ class PrivateApt:
 
     def _apt(self, tool: str, *args: str, cwd: Path | None = None) -> str:
         argv = [tool, *self.options(), *args]
-        try:
-            completed = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
-        except FileNotFoundError as exc:
-            raise BuildError(
-                f"{tool} not found: Debian sources are fetched with apt",
-                "run on Debian/Ubuntu (apt-get and apt-cache must be on PATH)",
-            ) from exc
+        what = f"`{tool} {' '.join(args)}`"
+        completed = run(argv, what=what, missing_hint=APT_MISSING_HINT, cwd=cwd, check=False)
         if completed.returncode != 0:
-            detail = (completed.stderr or completed.stdout).strip()[-1500:]
             hint = "check the network connection to deb.debian.org (or a proxy via http_proxy)"
-            if "Unable to find" in detail or "Can not find version" in detail:
+            if any(text in failure_detail(completed) for text in VERSION_GONE):
                 hint = "that version is not in Debian's archive any more; pick one it offers"
-            raise BuildError(f"`{tool} {' '.join(args)}` failed:\n{detail}", hint)
+            raise failure(completed, what, hint)
         return completed.stdout
 
     def update(self, force: bool = False) -> None:

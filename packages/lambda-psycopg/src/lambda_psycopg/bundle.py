@@ -21,7 +21,6 @@ import argparse
 import functools
 import importlib.metadata
 import importlib.util
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -29,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambda_psycopg import process
 from lambda_psycopg.bytecode import compile_bytecode, find_target_interpreter
 from lambda_psycopg.cache import default_cache_dir
 from lambda_psycopg.errors import BuildError
@@ -81,12 +81,7 @@ def _fetched_package_dir(name: str, cache_dir: Path) -> Path:
     target = cache_dir / "bundle-packages" / name
     if not (target / name).exists():
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-        result = subprocess.run(
-            [*pip, "--target", str(target), name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = process.run([*pip, "--target", str(target), name], check=False)
         if result.returncode != 0 or not (target / name).exists():
             raise BuildError(
                 f"package {name!r} is not installed and pip could not fetch it: "

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.process import run
 from lambda_psycopg.pythons import find_local_python
 from lambda_psycopg.versions import python_tuple
 
@@ -85,15 +85,9 @@ def _probe(executable: Path) -> dict[str, str] | None:
     """What ``executable`` says it is, or None when it does not run (e.g. a pyenv shim for a
     version that is not installed)."""
     try:
-        completed = subprocess.run(
-            [str(executable), "-S", "-s", "-c", _PROBE],
-            capture_output=True,
-            text=True,
-            env=_ENVIRONMENT,
-            timeout=_PROBE_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        argv: list[str | Path] = [executable, "-S", "-s", "-c", _PROBE]
+        completed = run(argv, env=_ENVIRONMENT, timeout=_PROBE_TIMEOUT, check=False)
+    except BuildError:
         return None
     if completed.returncode != 0:
         return None
@@ -145,20 +139,14 @@ def compile_bytecode(
         compiled.append((name, cfile))
     if not jobs:
         return []
-    try:
-        completed = subprocess.run(
-            [str(interpreter.executable), "-S", "-s", "-c", _COMPILE],
-            input=json.dumps(jobs),
-            capture_output=True,
-            text=True,
-            env=_ENVIRONMENT,
-            timeout=_COMPILE_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildError(
-            f"compiling bytecode with {interpreter.executable} failed: {error}"
-        ) from None
+    completed = run(
+        [interpreter.executable, "-S", "-s", "-c", _COMPILE],
+        what=f"compiling bytecode with {interpreter.executable}",
+        env=_ENVIRONMENT,
+        stdin=json.dumps(jobs),
+        timeout=_COMPILE_TIMEOUT,
+        check=False,
+    )
     if completed.returncode != 0:
         raise BuildError(
             f"Python {interpreter.version} cannot compile "

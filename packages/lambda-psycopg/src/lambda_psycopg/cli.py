@@ -13,9 +13,9 @@ from lambda_psycopg import __version__
 from lambda_psycopg.cache import CACHE_ENV, StepCache, default_cache_dir
 from lambda_psycopg.errors import BuildError
 from lambda_psycopg.progress import Reporter, format_seconds, make_reporter
-from lambda_psycopg.steps import StepContext
-from lambda_psycopg.steps.verify import DSN_ENV
+from lambda_psycopg.steps import STEP_ORDER, StepContext
 from lambda_psycopg.targets import ARCHES, PYTHONS, parse_targets
+from lambda_psycopg.verify import DSN_ENV
 from lambda_psycopg.versions import (
     DEBIAN_MIRROR,
     OPENSSL_DEFAULT,
@@ -44,7 +44,7 @@ cache: --cache-dir, ${CACHE_ENV}, or ~/.cache/lambda-psycopg. Live connection ch
 
 # verify's levels of proof, weakest first.
 LEVELS = ("static", "import", "import+connect")
-STEP_NAMES = ("fetch", "sources", "openssl", "libpq", "psycopg2", "package", "verify")
+STEP_NAMES = (*STEP_ORDER, "verify")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -217,8 +217,8 @@ def cmd_step(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
     """Verify zips; exit 1 if any check fails."""
-    from lambda_psycopg.interpreters import interpreter_for
-    from lambda_psycopg.steps.verify import verify_zip
+    from lambda_psycopg.pythons import interpreter_for
+    from lambda_psycopg.verify import verify_zip
 
     ctx = _context(args, reporter)
     status = 0
@@ -249,7 +249,7 @@ def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_publish(args: argparse.Namespace, reporter: Reporter) -> int:
     """Upload a build's artifacts and publish its layers."""
-    from lambda_psycopg.steps.publish import publish_directory
+    from lambda_psycopg.publish import publish_directory
 
     published = publish_directory(
         args.out, bucket=args.bucket, prefix=args.prefix, layer_name=args.layer_name,
@@ -279,7 +279,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_interpreter(args: argparse.Namespace, reporter: Reporter) -> int:
     """Install (or find) the interpreter and print its path."""
-    from lambda_psycopg.interpreters import test_interpreter
+    from lambda_psycopg.pythons import test_interpreter
 
     ctx = StepContext(StepCache(args.cache_dir or default_cache_dir()), reporter=reporter)
     print(test_interpreter(ctx, args.name, args.home.resolve()))

@@ -12,9 +12,10 @@ import functools
 import os
 import shlex
 import shutil
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from lambda_psycopg.process import run
 
 HIDDEN_PATTERNS = ("libpq.so*", "libssl.so*", "libcrypto.so*")
 LIBRARY_DIRS = (
@@ -53,12 +54,7 @@ def isolation_unavailable_reason() -> str | None:
         return "not root: a mount namespace needs root (run verify as root to hide system libs)"
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         return "unshare/mount not found (util-linux)"
-    probe = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "true"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    probe = run(["unshare", "--mount", "--propagation", "private", "true"], check=False)
     if probe.returncode != 0:
         return f"unshare --mount is not permitted here: {probe.stderr.strip()}"
     return None

@@ -5,19 +5,27 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lambda_psycopg import __version__
 from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.headers import python_headers
-from lambda_psycopg.interpreters import interpreter_for
-from lambda_psycopg.steps import StepContext, fetch, libpq, openssl, package, psycopg2, sources
-from lambda_psycopg.steps.verify import VerifyReport, verify_zip
+from lambda_psycopg.pythons import PythonHeaders, interpreter_for, python_headers
+from lambda_psycopg.steps import (
+    STEP_ORDER,
+    StepContext,
+    fetch,
+    libpq,
+    openssl,
+    package,
+    psycopg2,
+    sources,
+)
 from lambda_psycopg.targets import ArtifactNames, Target, artifact_names, glibc_floor_text
 from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain
+from lambda_psycopg.verify import VerifyReport, verify_zip
 from lambda_psycopg.versions import python_tuple
 
 LATEST = "latest.json"
@@ -39,20 +47,94 @@ class TargetResult:
         return self.out_dir / self.names.zip
 
 
-def prepared_sources(
-    ctx: StepContext, psycopg2_version: str
-) -> tuple[StepOutput, StepOutput, StepOutput]:
-    """PostgreSQL, OpenSSL and psycopg2 sources: fetched, checksum-verified and unpacked."""
-    pg_src = sources.prepare_debian_source(
-        ctx, "postgres", fetch.fetch_debian_source(ctx, "postgres")
+@dataclass
+class StepResults:
+    """What one target's steps produced so far, filled in ``STEP_ORDER``."""
+
+    target: Target
+    psycopg2_version: str
+    names: ArtifactNames
+    # step name -> its outputs; fetch and sources: (postgres, openssl, psycopg2)
+    outputs: dict[str, tuple[StepOutput, ...]] = field(default_factory=dict)
+    headers: PythonHeaders | None = None
+
+    def output(self, step: str, index: int = 0) -> StepOutput:
+        """The (``index``-th) output of ``step``, which must have run."""
+        return self.outputs[step][index]
+
+    def describe(self, step: str) -> str:
+        """Where ``step``'s outputs are, for ``lambda-psycopg step``."""
+        return ", ".join(str(output.path) for output in self.outputs[step])
+
+
+def _fetch(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    return (
+        fetch.fetch_debian_source(ctx, "postgres"),
+        fetch.fetch_debian_source(ctx, "openssl"),
+        fetch.fetch_psycopg2(ctx, results.psycopg2_version),
     )
-    ssl_src = sources.prepare_debian_source(
-        ctx, "openssl", fetch.fetch_debian_source(ctx, "openssl")
+
+
+def _sources(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    return (
+        sources.prepare_debian_source(ctx, "postgres", results.output("fetch", 0)),
+        sources.prepare_debian_source(ctx, "openssl", results.output("fetch", 1)),
+        sources.prepare_psycopg2(ctx, results.psycopg2_version, results.output("fetch", 2)),
     )
-    py_src = sources.prepare_psycopg2(
-        ctx, psycopg2_version, fetch.fetch_psycopg2(ctx, psycopg2_version)
+
+
+def _openssl(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    return (openssl.build_openssl(ctx, results.target, results.output("sources", 1)),)
+
+
+def _libpq(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    pg_src, ssl_out = results.output("sources", 0), results.output("openssl")
+    return (libpq.build_libpq(ctx, results.target, pg_src, ssl_out),)
+
+
+def _psycopg2(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    results.headers = python_headers(ctx, results.target)
+    built = psycopg2.build_psycopg2(
+        ctx,
+        results.target,
+        version=results.psycopg2_version,
+        sources=results.output("sources", 2),
+        libpq=results.output("libpq"),
+        openssl=results.output("openssl"),
+        headers=results.headers,
     )
-    return pg_src, ssl_src, py_src
+    return (built,)
+
+
+def _package(ctx: StepContext, results: StepResults) -> tuple[StepOutput, ...]:
+    pg_src, ssl_src, py_src = results.outputs["sources"]
+    licenses = {
+        "psycopg2.txt": py_src.path / "src" / "LICENSE",
+        "postgresql.txt": pg_src.path / "src" / "COPYRIGHT",
+        "openssl.txt": ssl_src.path / "src" / "LICENSE.txt",
+    }
+    built = results.output("psycopg2")
+    return (package.package_target(ctx, results.target, results.names, built, licenses),)
+
+
+STEP_RUNNERS: dict[str, Callable[[StepContext, StepResults], tuple[StepOutput, ...]]] = {
+    "fetch": _fetch,
+    "sources": _sources,
+    "openssl": _openssl,
+    "libpq": _libpq,
+    "psycopg2": _psycopg2,
+    "package": _package,
+}
+
+
+def run_steps(ctx: StepContext, target: Target, last: str = STEP_ORDER[-1]) -> StepResults:
+    """Run the steps for ``target`` in ``STEP_ORDER``, up to and including ``last``."""
+    psycopg2_version = ctx.versions.psycopg2_for(target.python)
+    names = artifact_names(target, psycopg2_version, ctx.versions.postgres)
+    results = StepResults(target, psycopg2_version, names)
+    for step in STEP_ORDER[: STEP_ORDER.index(last) + 1]:
+        results.outputs[step] = STEP_RUNNERS[step](ctx, results)
+    return results
 
 
 def check_compatible(target: Target, psycopg2_version: str) -> None:
@@ -70,28 +152,13 @@ def build_target(
 ) -> TargetResult:
     """Run every step for ``target`` and leave the artifacts, verified, in ``out_dir``."""
     versions = ctx.versions
-    psycopg2_version = versions.psycopg2_for(target.python)
-    check_compatible(target, psycopg2_version)
-    pg_src, ssl_src, py_src = prepared_sources(ctx, psycopg2_version)
-    ssl_out = openssl.build_openssl(ctx, target, ssl_src)
-    pq_out = libpq.build_libpq(ctx, target, pg_src, ssl_out)
-    headers = python_headers(ctx, target)
-    built = psycopg2.build_psycopg2(
-        ctx,
-        target,
-        version=psycopg2_version,
-        sources=py_src,
-        libpq=pq_out,
-        openssl=ssl_out,
-        headers=headers,
-    )
-    names = artifact_names(target, psycopg2_version, versions.postgres)
-    licenses = {
-        "psycopg2.txt": py_src.path / "src" / "LICENSE",
-        "postgresql.txt": pg_src.path / "src" / "COPYRIGHT",
-        "openssl.txt": ssl_src.path / "src" / "LICENSE.txt",
-    }
-    packaged = package.package_target(ctx, target, names, built, licenses)
+    check_compatible(target, versions.psycopg2_for(target.python))
+    results = run_steps(ctx, target)
+    names, psycopg2_version, headers = results.names, results.psycopg2_version, results.headers
+    assert headers is not None  # the psycopg2 step found them
+    pg_src, ssl_src, py_src = results.outputs["sources"]
+    ssl_out, pq_out = results.output("openssl"), results.output("libpq")
+    built, packaged = results.output("psycopg2"), results.output("package")
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (names.zip, names.layer_zip):
         for file_name in (name, *(f"{name}.{suffix}" for suffix in package.SIDECARS)):

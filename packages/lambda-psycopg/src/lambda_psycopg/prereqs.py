@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.process import run, with_environ
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,10 @@ def apt_install(packages: list[str]) -> None:
             "apt-get not found: automatic setup supports Debian and Ubuntu only",
             f"install these with your package manager: {' '.join(packages)}",
         )
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    env = with_environ({"DEBIAN_FRONTEND": "noninteractive"})
     install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
-    first = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
+    first = run(install, env=env, check=False)
     if first.returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        second = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-        if second.returncode != 0:
-            raise BuildError(
-                f"apt-get install {' '.join(packages)} failed:\n{second.stderr.strip()[-1500:]}",
-                "check the network and the system's apt sources",
-            )
+        run(["apt-get", "update"], env=env, check=False)
+        what = f"apt-get install {' '.join(packages)}"
+        run(install, what=what, env=env, hint="check the network and the system's apt sources")

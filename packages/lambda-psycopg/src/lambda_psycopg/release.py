@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.publish import checked_artifact, load_manifests
 from lambda_psycopg.steps.package import digest_of, sha256_of, write_sidecars
-from lambda_psycopg.steps.publish import checked_artifact, load_manifests
-from lambda_psycopg.steps.verify import check_integrity
+from lambda_psycopg.verify import check_integrity
 from lambda_psycopg.versions import python_tuple
 
 LATEST = "latest.json"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.process import run
 from lambda_psycopg.targets import Target
 from lambda_psycopg.versions import ZIGLANG_VERSION
 
@@ -37,10 +37,7 @@ def zig_executable() -> Path:
 @functools.lru_cache(maxsize=1)
 def zig_version() -> str:
     """``zig version`` output, e.g. ``0.15.2``."""
-    completed = subprocess.run(
-        [str(zig_executable()), "version"], capture_output=True, text=True, check=True
-    )
-    return completed.stdout.strip()
+    return run([zig_executable(), "version"]).stdout.strip()
 
 
 class Toolchain:

@@ -170,16 +170,18 @@ def _settings_from(fields: dict[str, Any]) -> Settings:
 
 
 def _seconds(value: float | str | None) -> float | None:
-    """``socket_timeout`` as seconds; None for none (None or 0)."""
+    """``socket_timeout`` as seconds; None for none (None or 0): purepg's parse (imported only
+    with a timeout), a bad value a ValueError (an argument error before any connection)."""
     if value is None:
         return None
+    from purepg.connection_options import socket_timeout_seconds
+    from purepg.errors import ProgrammingError
+
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(value, bool) or not 0 <= seconds < float("inf"):
-        raise ValueError(f"socket_timeout must be a number of seconds >= 0, not {value!r}")
-    return seconds or None
+        return socket_timeout_seconds(value)
+    except ProgrammingError:
+        pass
+    raise ValueError(f"socket_timeout must be a number of seconds >= 0, not {value!r}")
 
 
 def target_hosts(params: Mapping[str, str], environ: Mapping[str, str] | None = None) -> list[str]:

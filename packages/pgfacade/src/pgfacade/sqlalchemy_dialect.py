@@ -12,7 +12,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
-from purepg.sqlalchemy_dialect import PGDialect_purepg, _configure_connection
+from purepg.sqlalchemy_dialect import PGDialect_purepg
+
+from .backends import backend_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import ConnectArgsType
@@ -66,39 +68,15 @@ class PGDialect_pgfacade(PGDialect_purepg):  # noqa: N801 - SQLAlchemy's naming 
         if statement:
             super().do_execute_no_params(cursor, statement, context)  # type: ignore[no-untyped-call]
 
-    def on_connect(self) -> Callable[[Any], None] | None:
-        """``json_deserializer`` and the inet/cidr representation on either backend."""
-        loads = self._json_deserializer
-        inet_as_str = self._native_inet_types is not True
-        if loads is None and not inet_as_str:
-            return None
+    def configure_connection(
+        self, dbapi_connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
+    ) -> None:
+        """``json_deserializer`` and the inet/cidr representation, by the connection's backend."""
+        backend_of(dbapi_connection).configure_for_sqlalchemy(dbapi_connection, loads, inet_as_str)
 
-        def configure(dbapi_connection: Any) -> None:
-            if hasattr(dbapi_connection, "registry"):
-                _configure_connection(dbapi_connection, loads, inet_as_str)
-            else:
-                _configure_psycopg2(dbapi_connection, loads, inet_as_str)
-
-        return configure
-
-
-def _configure_psycopg2(
-    dbapi_connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
-) -> None:
-    """The same settings through psycopg2's per-connection typecasters."""
-    import psycopg2.extensions
-    import psycopg2.extras
-
-    if loads is not None:
-        psycopg2.extras.register_default_json(dbapi_connection, loads=loads)
-        psycopg2.extras.register_default_jsonb(dbapi_connection, loads=loads)
-    if inet_as_str:
-
-        def as_text(value: Any, cursor: Any) -> Any:
-            return value
-
-        caster = psycopg2.extensions.new_type((869, 650), "PGFACADE_INET_TEXT", as_text)
-        psycopg2.extensions.register_type(caster, dbapi_connection)
+    def is_idle(self, dbapi_connection: Any) -> bool:
+        """No transaction is open on ``dbapi_connection`` (no round trip)."""
+        return backend_of(dbapi_connection).transaction_status(dbapi_connection) == "idle"
 
 
 dialect = PGDialect_pgfacade

@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from purepg.codecs.registry import Registry
     from purepg.io.aio import AsyncTransport
 
-HSTORE_QUERY = "SELECT oid, typarray FROM pg_catalog.pg_type WHERE typname = 'hstore'"
-
 
 async def connect(
     dsn: str | None = None,
@@ -175,6 +173,8 @@ class AsyncConnection(ConnectionState):
         if all(registry.type_name(oid) for oid in oids):
             return
         self._types_discovered = True
+        from purepg.codecs.registry import HSTORE_QUERY
+
         exchange = await self.execute_simple(HSTORE_QUERY)
         result = exchange.results[-1]
         for oid, array_oid in decode_rows(result.rows, [int, int], result.columns or ()):

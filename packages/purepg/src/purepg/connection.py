@@ -204,11 +204,6 @@ class Connection(ConnectionState):
 
     # -- state ------------------------------------------------------------------------------
 
-    @property
-    def broken(self) -> bool:
-        """True when the connection was lost or desynchronised."""
-        return self.closed == 2
-
     def fail(self, error: errors.Error) -> None:
         """Mark the connection broken because of ``error`` (e.g. a protocol violation found
         while decoding rows) and close its socket: ``closed`` becomes 2."""
@@ -262,8 +257,8 @@ class Connection(ConnectionState):
         return self._machine.parameters.get("client_encoding", "UTF8")
 
     @property
-    def round_trips(self) -> int:
-        """Debug counter: network turnarounds (a read after a write) since connecting."""
+    def _round_trips(self) -> int:
+        """Debug counter (tests): network turnarounds (a read after a write) since connecting."""
         return self._transport.round_trips
 
     # -- transaction characteristics --------------------------------------------------------
@@ -707,9 +702,9 @@ class Connection(ConnectionState):
         if all(registry.type_name(oid) for oid in oids):
             return
         self._types_discovered = True
-        exchange = self.execute_simple(
-            "SELECT oid, typarray FROM pg_catalog.pg_type WHERE typname = 'hstore'"
-        )
+        from purepg.codecs.registry import HSTORE_QUERY
+
+        exchange = self.execute_simple(HSTORE_QUERY)
         for oid, array_oid in self._decode_rows(exchange, [int, int]):
             registry.register_hstore(oid, array_oid)
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Callable, NamedTuple
 
 from purepg import copy_format
+from purepg.codecs import oids
 from purepg.errors import DataError, InterfaceError, ProgrammingError, ProtocolViolation
 from purepg.protocol.machine import Exchange, ParamSet, Result
 from purepg.protocol.messages import (
@@ -61,8 +62,7 @@ DECODE_CHUNK = 1000
 """Rows decoded per batch by fetch*: big enough for column-wise decoding to pay, small
 enough that fetchall frees each chunk's payloads soon."""
 
-NUMERIC_OID = 1700
-CHAR_OIDS = (1042, 1043)  # bpchar, varchar
+CHAR_OIDS = (oids.BPCHAR, oids.VARCHAR)
 
 
 class ColumnDescription(NamedTuple):
@@ -81,7 +81,7 @@ def _describe(column: Column) -> ColumnDescription:
     precision = scale = None
     internal_size: int | None = column.type_size
     modifier = column.type_modifier
-    if column.type_oid == NUMERIC_OID:
+    if column.type_oid == oids.NUMERIC:
         internal_size = None
         if modifier >= 4:
             precision = ((modifier - 4) >> 16) & 0xFFFF
@@ -308,8 +308,8 @@ class CursorState:
             raise
 
     @property
-    def raw_rows(self) -> int:
-        """Debug counter: rows of the result still held as raw DataRow payloads."""
+    def _raw_rows(self) -> int:
+        """Debug counter (tests): rows of the result still held as raw DataRow payloads."""
         return sum(type(row) is bytes for row in self._rows or ())
 
     def scroll(self, value: int, mode: str = "relative") -> None:

@@ -31,6 +31,8 @@ from sqlalchemy.dialects.postgresql.json import JSON, JSONB
 from sqlalchemy.dialects.postgresql.pg_catalog import INT2VECTOR, OIDVECTOR
 from sqlalchemy.dialects.postgresql.types import CITEXT, INET, INTERVAL
 
+from purepg.codecs import oids
+from purepg.codecs.range import range_literal
 from purepg.types import Range as PurepgRange
 
 if TYPE_CHECKING:
@@ -40,11 +42,10 @@ if TYPE_CHECKING:
 Processor = Optional[Callable[[Any], Any]]
 
 # Type OIDs (cursor.description type_code) of the numeric result columns and their arrays.
-_FLOAT_OIDS = frozenset({700, 701, 1021, 1022})  # float4, float8, float4[], float8[]
-_EXACT_OIDS = frozenset(
-    {20, 21, 23, 26, 1700}  # int8, int2, int4, oid, numeric
-    | {1016, 1005, 1007, 1028, 1231}  # their arrays
-)
+_FLOAT_TYPES = (oids.FLOAT4, oids.FLOAT8)
+_EXACT_TYPES = (oids.INT8, oids.INT2, oids.INT4, oids.OID, oids.NUMERIC)
+_FLOAT_OIDS = frozenset({oid for base in _FLOAT_TYPES for oid in (base, oids.ARRAY_OF[base])})
+_EXACT_OIDS = frozenset({oid for base in _EXACT_TYPES for oid in (base, oids.ARRAY_OF[base])})
 
 # SQLSTATE classes and codes that mean the session is gone.
 _DISCONNECT_SQLSTATE_CLASSES = ("08",)  # connection exception
@@ -272,13 +273,6 @@ def to_purepg_range(value: Any) -> Any:
     return PurepgRange(value.lower, value.upper, value.bounds)
 
 
-def _quoted_bound(bound: Any) -> str:
-    if bound is None:
-        return ""
-    text = str(bound).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
 def multirange_literal(value: Sequence[Any]) -> str:
     """The text literal of a multirange (``{[1,3),[5,7)}``) from ranges of either kind."""
     parts = []
@@ -286,10 +280,8 @@ def multirange_literal(value: Sequence[Any]) -> str:
         item = to_purepg_range(given)
         if not isinstance(item, PurepgRange):
             raise TypeError(f"a multirange holds ranges, not {type(item).__name__}: {item!r}")
-        if item.isempty:
-            continue
-        lower, upper = _quoted_bound(item.lower), _quoted_bound(item.upper)
-        parts.append(f"{item.bounds[0]}{lower},{upper}{item.bounds[1]}")
+        if not item.isempty:
+            parts.append(range_literal(item).decode())
     return "{" + ",".join(parts) + "}"
 
 
@@ -468,7 +460,7 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
         """The isolation level of the connection's transactions (not AUTOCOMMIT: see
         ``detect_autocommit_setting``): read inside one, where the level set for the
         connection applies (outside, the server reports its session default)."""
-        rows = _run_in_a_transaction(dbapi_connection, "SHOW transaction_isolation")
+        rows = self._run_in_a_transaction(dbapi_connection, "SHOW transaction_isolation")
         return cast("IsolationLevel", str(rows[0][0]).upper())
 
     def detect_autocommit_setting(self, dbapi_conn: DBAPIConnection) -> bool:
@@ -502,13 +494,13 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
         self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
     ) -> None:
         dbapi_connection = connection.connection.dbapi_connection
-        _finish_twophase(dbapi_connection, dbapi_connection.tpc_commit, xid, recover)
+        self._finish_twophase(dbapi_connection, dbapi_connection.tpc_commit, xid, recover)
 
     def do_rollback_twophase(
         self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
     ) -> None:
         dbapi_connection = connection.connection.dbapi_connection
-        _finish_twophase(dbapi_connection, dbapi_connection.tpc_rollback, xid, recover)
+        self._finish_twophase(dbapi_connection, dbapi_connection.tpc_rollback, xid, recover)
 
     def do_recover_twophase(self, connection: Any) -> list[Any]:
         return [str(xid) for xid in connection.connection.tpc_recover()]
@@ -517,7 +509,7 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
 
     def do_ping(self, dbapi_connection: DBAPIConnection) -> bool:
         """``SELECT 1`` without opening a transaction; errors propagate (pool pre-ping)."""
-        _run_outside_transaction(dbapi_connection, "SELECT 1")
+        self._run_outside_transaction(dbapi_connection, "SELECT 1")
         return True
 
     def is_disconnect(self, e: Exception, connection: Any, cursor: Any) -> bool:
@@ -548,16 +540,76 @@ class PGDialect_purepg(PGDialect):  # noqa: N801 - SQLAlchemy's naming of dialec
             return None
 
         def configure(dbapi_connection: Any) -> None:
-            _configure_connection(dbapi_connection, loads, inet_as_str)
+            self.configure_connection(dbapi_connection, loads, inet_as_str)
 
         return configure
 
+    # -- what depends on the driver (the ``postgresql+pgfacade://`` dialect overrides these)
 
-def _configure_connection(
-    dbapi_connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
+    def configure_connection(
+        self, dbapi_connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
+    ) -> None:
+        """Per-connection codecs of a purepg connection (its ``registry``): ``loads`` for
+        json/jsonb, inet/cidr as strings when ``inet_as_str``."""
+        configure_registry(dbapi_connection.registry, loads, inet_as_str)
+
+    def is_idle(self, dbapi_connection: Any) -> bool:
+        """No transaction is open on ``dbapi_connection`` (no round trip)."""
+        return bool(dbapi_connection.transaction_status == "I")
+
+    def _finish_twophase(
+        self, dbapi_connection: Any, finish: Callable[..., None], xid: Any, recover: bool
+    ) -> None:
+        """Commit or roll back: a recovered ``xid`` from outside any transaction, else the
+        connection's own two-phase transaction."""
+        if not recover:
+            finish()
+            return
+        if not self.is_idle(dbapi_connection):
+            dbapi_connection.rollback()
+        finish(xid)
+
+    def _run_outside_transaction(self, dbapi_connection: Any, sql: str) -> list[Any]:
+        """Run ``sql`` and return its rows without leaving a transaction open.
+
+        Idle and not in autocommit mode, the statement runs in autocommit for the occasion
+        (no ``BEGIN``); inside a transaction it runs in it.
+        """
+        switch = not dbapi_connection.autocommit and self.is_idle(dbapi_connection)
+        if switch:
+            dbapi_connection.autocommit = True
+        try:
+            return _rows(dbapi_connection, sql)
+        finally:
+            if switch and not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
+
+    def _run_in_a_transaction(self, dbapi_connection: Any, sql: str) -> list[Any]:
+        """Run ``sql`` in a transaction and return its rows: in the current one, or (idle, not
+        in autocommit mode) in one opened for it and rolled back. In autocommit mode: as is."""
+        opened = not dbapi_connection.autocommit and self.is_idle(dbapi_connection)
+        try:
+            return _rows(dbapi_connection, sql)
+        finally:
+            if opened and not dbapi_connection.closed:
+                dbapi_connection.rollback()
+
+
+def _rows(dbapi_connection: Any, sql: str) -> list[Any]:
+    """The rows of ``sql``, run on a cursor closed afterwards."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def configure_registry(
+    registry: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
 ) -> None:
-    """Per-connection codecs of a purepg connection (its ``registry``)."""
-    registry = dbapi_connection.registry
+    """SQLAlchemy's settings in a purepg codec registry: ``loads`` (``json_deserializer``) for
+    json/jsonb, inet/cidr as strings when ``inet_as_str``."""
     if loads is not None:
         deserializer = loads  # SQLAlchemy's json_deserializer takes str; purepg passes bytes
 
@@ -567,68 +619,8 @@ def _configure_connection(
         registry.set_json(loads=loads_text)
     if inet_as_str:
         as_text: Callable[[bytes], str] = bytes.decode
-        registry.register(869, text_decoder=as_text, prefer_binary=False)  # inet
-        registry.register(650, text_decoder=as_text, prefer_binary=False)  # cidr
-
-
-def _finish_twophase(
-    dbapi_connection: Any, finish: Callable[..., None], xid: Any, recover: bool
-) -> None:
-    """Commit or roll back: a recovered ``xid`` from outside any transaction, else the
-    connection's own two-phase transaction."""
-    if not recover:
-        finish()
-        return
-    if not _is_idle(dbapi_connection):
-        dbapi_connection.rollback()
-    finish(xid)
-
-
-def _run_outside_transaction(dbapi_connection: Any, sql: str) -> list[Any]:
-    """Run ``sql`` and return its rows without leaving a transaction open.
-
-    Idle and not in autocommit mode, the statement runs in autocommit for the occasion (no
-    ``BEGIN``); inside a transaction it runs in it.
-    """
-    switch = not dbapi_connection.autocommit and _is_idle(dbapi_connection)
-    if switch:
-        dbapi_connection.autocommit = True
-    try:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(sql)
-            rows: list[Any] = cursor.fetchall()
-        finally:
-            cursor.close()
-    finally:
-        if switch and not dbapi_connection.closed:
-            dbapi_connection.autocommit = False
-    return rows
-
-
-def _run_in_a_transaction(dbapi_connection: Any, sql: str) -> list[Any]:
-    """Run ``sql`` in a transaction and return its rows: in the current one, or (idle, not in
-    autocommit mode) in one opened for it and rolled back. In autocommit mode: as is."""
-    opened = not dbapi_connection.autocommit and _is_idle(dbapi_connection)
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(sql)
-        rows: list[Any] = cursor.fetchall()
-    finally:
-        cursor.close()
-        if opened and not dbapi_connection.closed:
-            dbapi_connection.rollback()
-    return rows
-
-
-def _is_idle(dbapi_connection: Any) -> bool:
-    status = getattr(dbapi_connection, "transaction_status", None)
-    if isinstance(status, str):
-        return status == "I"
-    get_status = getattr(dbapi_connection, "get_transaction_status", None)
-    if get_status is not None:  # psycopg2: TRANSACTION_STATUS_IDLE is 0
-        return bool(get_status() == 0)
-    return True
+        registry.register(oids.INET, text_decoder=as_text, prefer_binary=False)
+        registry.register(oids.CIDR, text_decoder=as_text, prefer_binary=False)
 
 
 dialect = PGDialect_purepg

@@ -15,6 +15,11 @@ from lambda_psycopg.cache import StepCache, StepOutput
 from lambda_psycopg.progress import Reporter, SilentReporter
 from lambda_psycopg.versions import Versions
 
+# The cached steps of a build, in the order they run (``pipeline.run_steps``); each one's
+# inputs are outputs of earlier ones. Python headers and sysroots (``steps.debian_python``) are
+# cached too, but prepared on demand by the psycopg2 step and by verification.
+STEP_ORDER = ("fetch", "sources", "openssl", "libpq", "psycopg2", "package")
+
 
 @dataclass
 class StepContext:

@@ -204,70 +204,119 @@ _fetchall = ext.cursor.fetchall
 _next = ext.cursor.__next__
 
 
+def _executed(
+    cursor: Cursor, execute: Callable[[Any, Any, Any], Any], query: Any, vars: Any
+) -> None:
+    """``execute(cursor, query, vars)`` (psycopg2's) raising purepg's exceptions; a statement
+    that switched the client encoding closes the connection (`_encoding_switched`)."""
+    if len(_modules) != MODULES_SEEN[0]:
+        install_adapters()
+    try:
+        execute(cursor, query, vars)
+    except psycopg2.Error as exc:
+        raise _failed(cursor, exc) from exc
+    except _PARAMETER_ERRORS as exc:
+        raise _translate(exc) from exc
+    if _parameter_status(cursor.connection, "client_encoding") != "UTF8":
+        _encoding_switched(cursor)
+
+
 class Cursor(ext.cursor):
-    """psycopg2's cursor raising purepg's exceptions."""
+    """psycopg2's cursor raising purepg's exceptions.
+
+    On a connection that does not know hstore's OIDs yet (`Connection` ``hstore_pending``)
+    each result is checked for a type that is not built in, which makes the connection look
+    hstore up (once per database in the process) and this result's hstore values converted
+    as they are fetched (``_late_casts``, until the next ``execute``)."""
+
+    _late_casts: list[tuple[int, Any]] | None = None
+    """Typecasters psycopg2 could not apply to the current result (see `late_casts`)."""
 
     def execute(self, query: Any, vars: Any = None) -> None:
         """psycopg2's ``execute``."""
-        if len(_modules) != MODULES_SEEN[0]:
-            install_adapters()
-        try:
-            _execute(self, query, vars)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except _PARAMETER_ERRORS as exc:
-            raise _translate(exc) from exc
-        if _parameter_status(self.connection, "client_encoding") != "UTF8":
-            _encoding_switched(self)
+        _executed(self, _execute, query, vars)
+        if self._late_casts is not None:  # the previous result's: the connection is settled
+            self._late_casts = None
+        elif self.connection.hstore_pending:  # type: ignore[attr-defined] # a `Connection`
+            self._check_result_types()
 
     def executemany(self, query: Any, vars_list: Any) -> None:
         """psycopg2's ``executemany``."""
-        if len(_modules) != MODULES_SEEN[0]:
-            install_adapters()
-        try:
-            _executemany(self, query, vars_list)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except _PARAMETER_ERRORS as exc:
-            raise _translate(exc) from exc
-        if _parameter_status(self.connection, "client_encoding") != "UTF8":
-            _encoding_switched(self)
+        _executed(self, _executemany, query, vars_list)
 
     def fetchone(self) -> Any:
         """psycopg2's ``fetchone``."""
         try:
-            return _fetchone(self)
+            row = _fetchone(self)
         except psycopg2.Error as exc:
             raise _failed(self, exc) from exc
         except UnicodeDecodeError as exc:
             raise _undecodable(exc) from exc
+        if self._late_casts is not None and row is not None:
+            return recast(row, self._late_casts, self)
+        return row
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         """psycopg2's ``fetchmany`` (``size`` defaults to ``arraysize``)."""
         try:
-            return _fetchmany(self) if size is None else _fetchmany(self, size)
+            rows: list[Any] = _fetchmany(self) if size is None else _fetchmany(self, size)
         except psycopg2.Error as exc:
             raise _failed(self, exc) from exc
         except UnicodeDecodeError as exc:
             raise _undecodable(exc) from exc
+        return rows if self._late_casts is None else self._recast_all(rows)
 
     def fetchall(self) -> list[Any]:
         """psycopg2's ``fetchall``."""
         try:
-            return _fetchall(self)
+            rows: list[Any] = _fetchall(self)
         except psycopg2.Error as exc:
             raise _failed(self, exc) from exc
         except UnicodeDecodeError as exc:
             raise _undecodable(exc) from exc
+        return rows if self._late_casts is None else self._recast_all(rows)
 
     def __next__(self) -> Any:
         """psycopg2's iteration."""
         try:
-            return _next(self)
+            row = _next(self)
         except psycopg2.Error as exc:
             raise _failed(self, exc) from exc
         except UnicodeDecodeError as exc:
             raise _undecodable(exc) from exc
+        return row if self._late_casts is None else recast(row, self._late_casts, self)
+
+    def _recast_all(self, rows: list[Any]) -> list[Any]:
+        casts: Any = self._late_casts
+        return [recast(row, casts, self) for row in rows]
+
+    def _check_result_types(self) -> None:
+        """Settle hstore when this result has a type that is not built in (or this is a named
+        cursor: its FETCHes take the connection's typecasters)."""
+        description = self.description
+        if description is None:
+            if self.name is not None:
+                self._settle(convert_result=False)
+            return
+        for column in description:
+            if column.type_code >= FIRST_NON_BUILTIN_OID:
+                self._settle(convert_result=True)
+                return
+
+    def _settle(self, *, convert_result: bool) -> None:
+        """Settle hstore on the connection; with ``convert_result``, convert this result's
+        hstore values too (psycopg2 chose its typecasters before the lookup)."""
+        connection: Any = self.connection
+        try:
+            if convert_result:
+                casts = late_casts(self)
+            else:
+                settle_hstore(connection)
+                casts = None
+        except psycopg2.Error as exc:
+            raise _failed(self, exc) from exc
+        connection.hstore_pending = False
+        self._late_casts = casts
 
     mogrify = _translating_parameters(ext.cursor.mogrify)
     callproc = _translating_parameters(ext.cursor.callproc)
@@ -282,97 +331,6 @@ class Cursor(ext.cursor):
     withhold = _translating_setter(ext.cursor.withhold, "psycopg2's ``withhold``.")
 
 
-class SettlingCursor(Cursor):
-    """The cursor of a connection that does not know hstore's OIDs yet (`Connection`
-    ``hstore_pending``): each result is checked for a type that is not built in, which makes
-    the connection look hstore up (once per database in the process), convert this result's
-    hstore values and hand out plain `Cursor` objects from then on. A cursor with values still
-    to convert stays a `SettlingCursor` until its next ``execute``."""
-
-    _late_casts: list[tuple[int, Any]] | None = None
-    """Typecasters psycopg2 could not apply to the current result (see `late_casts`)."""
-
-    def execute(self, query: Any, vars: Any = None) -> None:
-        """psycopg2's ``execute``, then the check of the result's types (written out: it runs
-        for every statement of an application that never meets a type that is not built in)."""
-        if len(_modules) != MODULES_SEEN[0]:
-            install_adapters()
-        try:
-            _execute(self, query, vars)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except _PARAMETER_ERRORS as exc:
-            raise _translate(exc) from exc
-        if _parameter_status(self.connection, "client_encoding") != "UTF8":
-            _encoding_switched(self)
-        if self._late_casts is not None:  # the previous result's: the connection is settled
-            self._late_casts = None
-            self.__class__ = Cursor  # type: ignore[assignment]
-            return
-        description = self.description
-        if description is None:
-            if self.name is not None:  # a named cursor: its FETCHes take the connection's casters
-                self._settle(convert_result=False)
-            return
-        for column in description:
-            if column.type_code >= FIRST_NON_BUILTIN_OID:
-                self._settle(convert_result=True)
-                return
-
-    def _settle(self, *, convert_result: bool) -> None:
-        """Settle hstore on the connection; with ``convert_result``, convert this result's
-        hstore values too (psycopg2 chose its typecasters before the lookup)."""
-        connection: Any = self.connection
-        if connection.hstore_pending:  # else another cursor did: psycopg2 converted already
-            try:
-                if convert_result:
-                    casts = late_casts(self)
-                else:
-                    settle_hstore(connection)
-                    casts = None
-            except psycopg2.Error as exc:
-                raise _failed(self, exc) from exc
-            _settled(connection)
-            self._late_casts = casts
-        if self._late_casts is None:
-            self.__class__ = Cursor  # type: ignore[assignment] # nothing left to convert
-
-    def fetchone(self) -> Any:
-        """psycopg2's ``fetchone``."""
-        row = Cursor.fetchone(self)
-        if self._late_casts is not None and row is not None:
-            return recast(row, self._late_casts, self)
-        return row
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        """psycopg2's ``fetchmany`` (``size`` defaults to ``arraysize``)."""
-        rows = Cursor.fetchmany(self, size)
-        if self._late_casts is not None:
-            return [recast(row, self._late_casts, self) for row in rows]
-        return rows
-
-    def fetchall(self) -> list[Any]:
-        """psycopg2's ``fetchall``."""
-        rows = Cursor.fetchall(self)
-        if self._late_casts is not None:
-            return [recast(row, self._late_casts, self) for row in rows]
-        return rows
-
-    def __next__(self) -> Any:
-        """psycopg2's iteration."""
-        row = Cursor.__next__(self)
-        if self._late_casts is not None:
-            return recast(row, self._late_casts, self)
-        return row
-
-
-def _settled(connection: Any) -> None:
-    """The connection has hstore's typecasters (or knows there is no hstore)."""
-    connection.hstore_pending = False
-    if connection.cursor_factory is SettlingCursor:  # not one the application chose
-        connection.cursor_factory = Cursor
-
-
 _cursor = ext.connection.cursor
 
 
@@ -381,9 +339,9 @@ def _connection_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
     settle hstore itself: an unsettled connection settles it now (one query)."""
     try:
         cursor = _cursor(self, *args, **kwargs)
-        if self.hstore_pending and not isinstance(cursor, SettlingCursor):
+        if self.hstore_pending and not isinstance(cursor, Cursor):
             settle_hstore(self)
-            _settled(self)
+            self.hstore_pending = False
     except psycopg2.Error as exc:
         raise _failed(self, exc) from exc
     return cursor
@@ -465,7 +423,7 @@ class Connection(ext.connection):
 
     hstore_pending = False
     """True until this connection has hstore's typecasters, or knows its database has none
-    (looked up by the first result with a type that is not built in: `SettlingCursor`)."""
+    (looked up by the first result with a type that is not built in: `Cursor`)."""
 
     autocommit = _translating_setter(ext.connection.autocommit, "DB-API autocommit (psycopg2's).")
     readonly = _translating_setter(ext.connection.readonly, "psycopg2's ``readonly``.")
@@ -536,7 +494,6 @@ def connect(
         connection.notices = _MaskedNotices(secrets)
     if not register_on(connection):
         connection.hstore_pending = True
-        connection.cursor_factory = SettlingCursor
     return connection
 
 
@@ -578,6 +535,26 @@ def transaction_status(connection: Any) -> str:
         ext.TRANSACTION_STATUS_INTRANS: "intrans",
         ext.TRANSACTION_STATUS_INERROR: "inerror",
     }.get(status, "unknown")
+
+
+def configure_for_sqlalchemy(
+    connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
+) -> None:
+    """SQLAlchemy's ``json_deserializer`` and inet/cidr representation, through psycopg2's
+    per-connection typecasters."""
+    import psycopg2.extras
+    from purepg.codecs import oids
+
+    if loads is not None:
+        psycopg2.extras.register_default_json(connection, loads=loads)
+        psycopg2.extras.register_default_jsonb(connection, loads=loads)
+    if inet_as_str:
+
+        def as_text(value: Any, cursor: Any) -> Any:
+            return value
+
+        caster = ext.new_type((oids.INET, oids.CIDR), "PGFACADE_INET_TEXT", as_text)
+        ext.register_type(caster, connection)
 
 
 def details() -> dict[str, Any]:

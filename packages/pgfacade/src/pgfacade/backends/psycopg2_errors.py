@@ -32,17 +32,6 @@ _DIAG_ATTRIBUTES = {
 }
 # Client-side failures libpq reports without an SQLSTATE, recognised by their message.
 _AUTHENTICATION_FAILURES = ("password authentication failed", "PAM authentication failed")
-_DBAPI_CLASSES = (
-    "DataError",
-    "OperationalError",
-    "IntegrityError",
-    "InternalError",
-    "ProgrammingError",
-    "NotSupportedError",
-    "InterfaceError",
-    "DatabaseError",
-    "Error",
-)
 
 
 def translate(exc: BaseException, secrets: Iterable[str] = ()) -> errors.Error:
@@ -73,8 +62,10 @@ def _fields(exc: psycopg2.Error) -> dict[str, str]:
 
 
 def _dbapi_class(exc: psycopg2.Error) -> type[errors.Error]:
+    """purepg's class named as the nearest psycopg2 class of ``exc`` (``OperationalError``...)."""
     for klass in type(exc).__mro__:
-        if klass.__module__.startswith("psycopg2") and klass.__name__ in _DBAPI_CLASSES:
-            translated: type[errors.Error] = getattr(errors, klass.__name__)
-            return translated
+        if klass.__module__.startswith("psycopg2"):
+            translated = getattr(errors, klass.__name__, None)
+            if isinstance(translated, type) and issubclass(translated, errors.Error):
+                return translated
     return errors.Error

@@ -51,9 +51,9 @@ _BINARY: Caster = ext.string_types[BYTEA]
 def _interval_caster(value: str | None, cursor: Any) -> Any:
     if value is None:
         return None
-    from .psycopg2_values import parse_interval
+    from purepg.codecs.datetime import decode_interval_text  # with purepg: the first interval
 
-    return parse_interval(value)
+    return decode_interval_text(value.encode())
 
 
 def _bytea_caster(value: str | None, cursor: Any) -> Any:
@@ -177,7 +177,6 @@ def _build_casters() -> list[Any]:
 
 
 _CASTERS = _build_casters()
-_HSTORE_QUERY = "SELECT oid, typarray FROM pg_catalog.pg_type WHERE typname = 'hstore'"
 
 # (host, port, dbname) -> the hstore typecasters of that database (none: no extension).
 _hstore_casters: dict[tuple[str, int, str], list[Any]] = {}
@@ -228,8 +227,10 @@ def _query_hstore_oids(connection: Any) -> list[tuple[int, int]]:
     if idle and not autocommit:
         connection.autocommit = True  # no transaction left open by the facade's own query
     try:
+        from purepg.codecs.registry import HSTORE_QUERY  # with purepg: once per database
+
         with ext.cursor(connection) as cursor:  # psycopg2's own: not the facade's wrappers
-            cursor.execute(_HSTORE_QUERY)
+            cursor.execute(HSTORE_QUERY)
             rows: list[tuple[int, int]] = cursor.fetchall()
     finally:
         if idle and not autocommit:

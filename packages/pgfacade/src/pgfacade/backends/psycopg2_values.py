@@ -1,15 +1,12 @@
 """The slower half of the psycopg2 value conversions, imported by the first value that needs
-it (not by connecting): interval text, ranges and multiranges, and the Python -> SQL adapters
-that give psycopg2 the same parameter types as purepg."""
+it (not by connecting): ranges and multiranges, and the Python -> SQL adapters that give
+psycopg2 the same parameter types as purepg."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 import json
-import re
 
-import psycopg2
 import psycopg2.extensions as ext
 
 TYPE_CHECKING = False
@@ -19,62 +16,6 @@ if TYPE_CHECKING:  # annotations only
     from typing import Any
 
     from purepg.types import Interval, Json, Range
-
-_MONTHS_PER_UNIT = {"year": 12, "mon": 1}
-
-
-@functools.cache
-def _interval_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(``"1 year"``-style part, ``"+04:05:06.5"`` clock), compiled on first use (not at
-    import: compiling costs a Lambda cold start a fraction of a millisecond)."""
-    return (
-        re.compile(r"([+-]?\d+) (year|mon|day)s?"),
-        re.compile(r"([+-]?)(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?$"),
-    )
-
-
-def parse_interval(text: str) -> datetime.timedelta | Interval:
-    """An interval in PostgreSQL's default ``IntervalStyle`` (``postgres``) output."""
-    months = days = micros = 0
-    part_pattern, clock_pattern = _interval_patterns()
-    for token in _split_interval(text):
-        part = part_pattern.fullmatch(token)
-        if part is not None:
-            number, unit = int(part.group(1)), part.group(2)
-            if unit == "day":
-                days += number
-            else:
-                months += number * _MONTHS_PER_UNIT[unit]
-            continue
-        clock = clock_pattern.match(token)
-        if clock is None:
-            raise psycopg2.DataError(
-                f"cannot parse interval {text!r}: set IntervalStyle to 'postgres' (the default)"
-            )
-        sign, hours, minutes, seconds, fraction = clock.groups()
-        total = (int(hours) * 3600 + int(minutes) * 60 + int(seconds)) * 1_000_000
-        total += int((fraction or "0").ljust(6, "0"))
-        micros += -total if sign == "-" else total
-    if months:
-        from purepg.types import Interval
-
-        return Interval(months, days, micros)
-    return datetime.timedelta(days=days, microseconds=micros)
-
-
-def _split_interval(text: str) -> list[str]:
-    """Tokens such as ``"1 year"``, ``"-3 days"``, ``"+04:05:06.5"``."""
-    words = text.split()
-    tokens: list[str] = []
-    index = 0
-    while index < len(words):
-        if ":" in words[index]:
-            tokens.append(words[index])
-            index += 1
-        else:
-            tokens.append(" ".join(words[index : index + 2]))
-            index += 2
-    return tokens
 
 
 def to_range(value: Any) -> Range[Any] | None:
@@ -167,26 +108,10 @@ def _range_type(value: Range[Any]) -> str | None:
     return None
 
 
-_RANGE_SPECIAL = frozenset(',()[]"\\ ')
-
-
-def _range_bound(bound: Any) -> str:
-    if bound is None:
-        return ""
-    text = str(bound)
-    if not any(char in text for char in _RANGE_SPECIAL):
-        return text
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
 def _adapt_range(value: Range[Any]) -> Quoted:
-    if value.isempty:
-        text = "empty"
-    else:
-        lower, upper = _range_bound(value.lower), _range_bound(value.upper)
-        text = f"{value.bounds[0]}{lower},{upper}{value.bounds[1]}"
-    return Quoted(text, _range_type(value))
+    from purepg.codecs.range import range_literal
+
+    return Quoted(range_literal(value).decode(), _range_type(value))
 
 
 def adapters_for(name: str, module: Any) -> list[tuple[type, Callable[[Any], Quoted]]]:

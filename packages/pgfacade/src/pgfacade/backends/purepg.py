@@ -6,11 +6,10 @@ import purepg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 NAME = "purepg"
-# purepg's knob for its prepared statement cache, turned to 0 in pooler-safe mode.
-_STATEMENT_CACHE_KEYWORDS = ("statement_cache_size", "prepared_statement_cache_size")
 
 
 def connect(
@@ -23,12 +22,7 @@ def connect(
     if socket_timeout is not None:
         extra["socket_timeout"] = socket_timeout
     if pooler_safe:
-        import inspect  # only here: a slow import, not needed on the common path
-
-        accepted = inspect.signature(purepg.connect).parameters
-        for keyword in _STATEMENT_CACHE_KEYWORDS:
-            if keyword in accepted:
-                extra[keyword] = 0
+        extra["statement_cache_size"] = 0  # no named prepared statements
     connect_purepg: Any = purepg.connect
     try:
         return connect_purepg(**params, **extra)
@@ -62,6 +56,15 @@ _STATUS_NAMES = {"I": "idle", "T": "intrans", "E": "inerror"}
 def transaction_status(connection: Any) -> str:
     """``idle``, ``intrans``, ``inerror`` or ``unknown`` (no round trip)."""
     return _STATUS_NAMES.get(str(connection.transaction_status), "unknown")
+
+
+def configure_for_sqlalchemy(
+    connection: Any, loads: Callable[[Any], Any] | None, inet_as_str: bool
+) -> None:
+    """SQLAlchemy's ``json_deserializer`` and inet/cidr representation: purepg's dialect's."""
+    from purepg.sqlalchemy_dialect import configure_registry
+
+    configure_registry(connection.registry, loads, inet_as_str)
 
 
 def details() -> dict[str, Any]:

@@ -9,7 +9,7 @@ the type from the context.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from purepg.codecs import oids
 from purepg.codecs.registry import Decoder, Encoded, Encoder
@@ -37,29 +37,44 @@ def make_range_encoder(registry: Registry) -> Encoder:
         if value.isempty:
             return (0, 0, b"empty")
         found: set[int] = set()
-        lower = _bound(value.lower, registry, found)
-        upper = _bound(value.upper, registry, found)
+        text = range_literal(value, lambda bound: _bound(bound, registry, found))
         if len(found) > 1:
             if found <= {oids.INT4, oids.INT8, oids.NUMERIC} and oids.NUMERIC in found:
                 found = {oids.NUMERIC}
             elif not found <= {oids.INT4, oids.INT8}:
                 raise ProgrammingError(f"Range bounds must have one type: {value!r}")
         oid = _RANGE_FOR_BOUND.get(found.pop(), 0) if len(found) == 1 else 0
-        bounds = value.bounds
-        text = bounds[0].encode() + lower + b"," + upper + bounds[1].encode()
         return (oid, 0, text)
 
     return encode_range
 
 
 def _bound(value: Any, registry: Registry, found: set[int]) -> bytes:
-    if value is None:
-        return b""
+    """The text of a range bound encoded by ``registry``; its type OID goes to ``found``."""
     oid, fmt, payload = registry.encode(value)
     if payload is None or fmt != 0:
         raise ProgrammingError(f"cannot use {type(value).__name__} {value!r} as a range bound")
     found.add(oid)
-    return b'"' + payload.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    return payload
+
+
+def _str_bytes(bound: Any) -> bytes:
+    return str(bound).encode()
+
+
+def range_literal(value: Range[Any], bound_text: Callable[[Any], bytes] = _str_bytes) -> bytes:
+    """The text literal of ``value``: ``empty``, or ``[lower,upper)`` with each finite bound's
+    ``bound_text`` (default: ``str``) double-quoted with backslash escapes, an infinite one
+    left out. The one range formatter of purepg and pgfacade."""
+    if value.isempty:
+        return b"empty"
+    lower = b"" if value.lower is None else _quoted(bound_text(value.lower))
+    upper = b"" if value.upper is None else _quoted(bound_text(value.upper))
+    return value.bounds[0].encode() + lower + b"," + upper + value.bounds[1].encode()
+
+
+def _quoted(text: bytes) -> bytes:
+    return b'"' + text.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
 # -- text decoding

@@ -228,6 +228,10 @@ def _qualified_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+HSTORE_QUERY = "SELECT oid, typarray FROM pg_catalog.pg_type WHERE typname = 'hstore'"
+"""The OID and array OID of hstore (an extension) in the current database: no row without it."""
+
+
 class Registry:
     """OID <-> decoder and Python type -> encoder tables, with lazily imported codecs."""
 
@@ -522,7 +526,9 @@ class Registry:
             self.register_array(array_oid, oid)
 
     def register_hstore(self, oid: int, array_oid: int | None = None) -> None:
-        """hstore (an extension: its OID differs per database): decode to dict[str, str | None]."""
+        """hstore (an extension: its OID differs per database): decode to dict[str, str | None].
+
+        `HSTORE_QUERY` finds ``oid`` and ``array_oid`` in a database."""
         self.register(
             oid,
             text_decoder=_resolve("hstore:decode_hstore_text"),

@@ -1,4 +1,4 @@
-"""Step verify: prove an artifact works.
+"""Verification of a built artifact (not a cached step: it runs on every build).
 
 Integrity first: both checksum sidecars must be present and match, and every member of the zip
 must pass its CRC check, else a ``BuildError`` names the damaged file. Static checks (always):
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import tempfile
 import zipfile
 import zlib
@@ -29,6 +28,7 @@ from lambda_psycopg.isolation import (
     isolation_unavailable_reason,
     libraries_to_hide,
 )
+from lambda_psycopg.process import run
 from lambda_psycopg.pythons import Interpreter
 from lambda_psycopg.steps.package import SIDECARS, digest_of, sidecar_path
 from lambda_psycopg.targets import Target
@@ -160,14 +160,7 @@ def live_checks(
             report.notes.append(f"system libraries NOT hidden: {reason}")
         env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": scratch}
         env.update({key: value for key, value in os.environ.items() if key.startswith("PG")})
-        completed = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=LIVE_TIMEOUT_SECONDS,
-            check=False,
-        )
+        completed = run(command, env=env, timeout=LIVE_TIMEOUT_SECONDS, check=False)
     what = "import + connect" if dsn else "import"
     if completed.returncode != 0:
         error = completed.stderr.strip().splitlines()[-6:]

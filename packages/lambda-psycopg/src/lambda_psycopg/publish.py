@@ -1,4 +1,5 @@
-"""Step publish: upload a build's artifacts to S3 and publish each layer zip as a Lambda layer.
+"""Publishing (not a cached step): upload a build's artifacts to S3 and publish each layer
+zip as a Lambda layer.
 
 boto3 is imported only here, only when publishing.
 """
