@@ -275,3 +275,23 @@ def test_timestamps_decode_the_same_without_the_python_311_isoformat_parser(
     result = decoder(text)
     assert result == value
     assert result.utcoffset() == registry.decoder(oid, 0)(text).utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("oid", "text"),
+    [
+        (oids.DATE, b"01/02/2024"),  # DateStyle SQL, DMY
+        (oids.DATE, b"01.02.2024"),  # German
+        (oids.DATE, b"02-01-2024"),  # Postgres, MDY
+        (oids.TIMESTAMP, b"01/02/2024 10:00:00"),
+        (oids.TIMESTAMPTZ, b"Thu Feb 01 10:00:00 2024 UTC"),
+    ],
+)
+def test_a_value_written_in_another_datestyle_is_an_error_naming_datestyle(oid, text):
+    with pytest.raises(DataError, match=r"not in ISO format.*DateStyle"):
+        decode(oid, 0, text)
+
+
+def test_a_year_after_9999_is_still_reported_as_out_of_range():
+    with pytest.raises(DataError, match="out of the range"):
+        decode(oids.DATE, 0, b"12345-01-01")

@@ -86,6 +86,24 @@ def _out_of_range(kind: str, text: str | bytes) -> DataError:
     return DataError(f"{kind} value {text!r} is out of the range Python's datetime can represent")
 
 
+def _unreadable_date(kind: str, text: str) -> DataError:
+    """The error for a date or timestamp text the decoders cannot read: out of Python's range,
+    or not written in DateStyle ISO (the session's DateStyle was changed after connecting)."""
+    if _written_in_iso(text):
+        return _out_of_range(kind, text)
+    return DataError(
+        f"{kind} value {text!r} is not in ISO format: purepg reads dates and times in "
+        "DateStyle ISO, and this session's DateStyle was changed (SET DateStyle, options, "
+        "or a role or database setting); set DateStyle to 'ISO' (any field order)"
+    )
+
+
+def _written_in_iso(text: str) -> bool:
+    """'YYYY-MM-DD...' (a year of four digits or more), as DateStyle ISO writes dates."""
+    year, dash, _ = text.partition("-")
+    return bool(dash) and len(year) >= 4 and year.isdigit()
+
+
 _TIMEZONES: dict[str, tzinfo] = {}
 
 
@@ -129,12 +147,15 @@ def decode_date_text(data: bytes) -> date:
     """date text (ISO): 'YYYY-MM-DD', 'infinity', '-infinity'."""
     text = data.decode()
     if len(text) == 10:
-        return _date_fromisoformat(text)
+        try:
+            return _date_fromisoformat(text)
+        except ValueError:
+            raise _unreadable_date("date", text) from None
     if text == "infinity":
         return date.max
     if text == "-infinity":
         return date.min
-    raise _out_of_range("date", text)
+    raise _unreadable_date("date", text)
 
 
 def decode_date_binary(data: bytes) -> date:
@@ -203,10 +224,10 @@ def decode_timetz_binary(data: bytes) -> time:
 def _parse_timestamp(text: str, kind: str) -> datetime:
     """'YYYY-MM-DD HH:MM:SS[.ffffff]' -> naive datetime; errors name the value."""
     if len(text) < 19 or text[4] != "-" or text[10] != " ":
-        raise _out_of_range(kind, text)
+        raise _unreadable_date(kind, text)
     whole, micros = _split_fraction(text)
     if len(whole) != 19:
-        raise _out_of_range(kind, text)  # e.g. a trailing ' BC'
+        raise _unreadable_date(kind, text)  # e.g. a trailing ' BC'
     return datetime(
         int(whole[0:4]),
         int(whole[5:7]),
@@ -252,7 +273,7 @@ def decode_timestamptz_text(data: bytes) -> datetime:
     if text == "-infinity":
         return _DATETIME_MIN_UTC
     if text.endswith(" BC"):
-        raise _out_of_range("timestamptz", text)
+        raise _unreadable_date("timestamptz", text)
     clock, offset = _split_offset(text, 19)
     value = _parse_timestamp(clock, "timestamptz")
     if offset is None:
