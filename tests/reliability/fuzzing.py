@@ -109,7 +109,8 @@ STARTUP_STREAMS: tuple[bytes, ...] = (
     + backend.auth(11, b"r=abc,s=c2FsdA==,i=4096")
     + backend.auth(12, b"v=AAAA")
     + backend.STARTUP_OK,
-    backend.message(b"v", struct.pack("!ii", 0, 1) + b"_pq_.x\0") + backend.STARTUP_OK,
+    # asked for 3.0-3.2 (startup_machine), a server of protocol 3.0 answers with 3.0, no options
+    backend.message(b"v", struct.pack("!ii", 0x0003_0000, 0)) + backend.STARTUP_OK,
     backend.error("28P01", 'password authentication failed for user "u"', "FATAL"),
 )
 """Startup exchanges (trust, md5, cleartext, SCRAM, protocol negotiation, refusal)."""
@@ -258,9 +259,9 @@ def drive(machine: Machine, stream: bytes, chunk_sizes: Sequence[int]) -> Outcom
 
 
 def startup_machine(password: str | None = "pw") -> Machine:
-    """A machine that sent its StartupMessage and waits for the server."""
+    """A machine that sent its StartupMessage (protocol 3.0 to 3.2) and waits for the server."""
     machine = Machine()
-    machine.start({"user": "u", "database": "d"}, Authenticator("u", password))
+    machine.start({"user": "u", "database": "d"}, Authenticator("u", password), protocol=(0, 2))
     machine.data_to_send()
     return machine
 
