@@ -27,14 +27,6 @@ def conn(params):
     connection.close()
 
 
-@pytest.fixture
-def admin(pg_cluster):
-    connection = purepg.connect(**pg_cluster.admin_params())
-    connection.autocommit = True
-    yield connection
-    connection.close()
-
-
 def cancel_once_running(conn, params) -> threading.Thread:
     """A started thread that cancels ``conn``'s query once the server shows it running."""
 

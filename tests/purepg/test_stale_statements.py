@@ -16,15 +16,6 @@ def params(pg_cluster):
 
 
 @pytest.fixture
-def admin(pg_cluster):
-    """Another session (autocommit): makes the schema changes."""
-    connection = purepg.connect(**pg_cluster.admin_params())
-    connection.autocommit = True
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def table(admin):
     """A fresh table ``name (id int, v int)`` with one row, dropped afterwards."""
     name = f"stale_{uuid.uuid4().hex[:8]}"
