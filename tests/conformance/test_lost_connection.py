@@ -3,6 +3,7 @@ and a COMMIT cut short says that the transaction may or may not have been commit
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from tests.conformance.expectations import Differs, Expectation
 from tests.conformance.test_transactions import insert_token, setting
 from tests.reliability.faults import (
     BACKEND_WAIT,
+    admin_connection,
     admin_query,
     in_background,
     terminate_backend,
@@ -54,6 +56,40 @@ def test_an_error_in_a_with_block_of_a_lost_connection_is_operational_error(
     assert conn.closed
 
 
+def wait_until_commits_wait_for_a_standby(cluster) -> None:
+    """Wait until a probe COMMIT waits for the standby (then cancel its wait).
+
+    A backend sees the new ``synchronous_standby_names`` as soon as it reloads, but COMMITs
+    wait only once the checkpointer has reloaded too and published that a standby is named.
+    """
+    probe = admin_connection(cluster)
+    try:
+        cursor = probe.cursor()
+        cursor.execute("SET synchronous_commit = on")
+        pid = backend_pid(probe)
+        deadline = time.monotonic() + BACKEND_WAIT
+        while time.monotonic() < deadline:
+            writer = threading.Thread(  # a catalog write, so its COMMIT has WAL to wait for
+                target=cursor.execute, args=("CREATE TEMP TABLE probe (x int) ON COMMIT DROP",)
+            )
+            writer.start()
+            while writer.is_alive():
+                waiting = admin_query(
+                    cluster,
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event = 'SyncRep'",
+                    [pid],
+                )
+                if waiting:
+                    admin_query(cluster, "SELECT pg_cancel_backend(%s)", [pid])
+                    writer.join()
+                    return
+                time.sleep(0.02)
+            time.sleep(0.05)
+    finally:
+        probe.close()
+    raise AssertionError("COMMITs never waited for the synchronous standby")
+
+
 @pytest.fixture
 def stalling_commits(pg_cluster, conn):
     """COMMITs of ``conn`` that wrote wait for a synchronous standby that does not exist."""
@@ -67,6 +103,7 @@ def stalling_commits(pg_cluster, conn):
             assert time.monotonic() < deadline, "the server did not reload its configuration"
             time.sleep(0.05)
         conn.commit()  # keeps the SET (a rollback would undo it)
+        wait_until_commits_wait_for_a_standby(pg_cluster)
         yield
     finally:
         admin_query(pg_cluster, "ALTER SYSTEM RESET synchronous_standby_names")
