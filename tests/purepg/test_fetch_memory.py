@@ -8,7 +8,7 @@ import asyncio
 import purepg
 import pytest
 from purepg import aio
-from purepg import cursor as cursor_module
+from purepg.core import cursor_state as cursor_module
 
 ROWS = 2500  # more than one decoding chunk
 QUERY = f"SELECT i, 'row ' || i, md5(i::text)::uuid FROM generate_series(1, {ROWS}) AS i"

@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from purepg.codecs import oids
 from purepg.codecs.registry import default_registry
-from purepg.cursor import decode_rows
 from purepg.errors import DataError, ProtocolViolation
 from purepg.protocol.messages import Column, decode_data_row
+from purepg.rows import decode_rows
 
 TEXT = 0
 

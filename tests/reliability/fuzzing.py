@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, Callable, NamedTuple
 
 from purepg.codecs.registry import default_registry
-from purepg.cursor import decode_rows
 from purepg.errors import Error
 from purepg.protocol import messages
 from purepg.protocol.auth import Authenticator
@@ -25,6 +24,7 @@ from purepg.protocol.machine import (
     Machine,
     ReadyForQuery,
 )
+from purepg.rows import decode_rows
 
 from tests.purepg import protocol_backend as backend
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from purepg.codecs.oids import FLOAT8, NUMERIC
 from purepg.codecs.registry import default_registry
-from purepg.cursor import decode_rows
 from purepg.errors import DataError, Error
 from purepg.protocol.messages import Column
+from purepg.rows import decode_rows
 
 from tests.purepg import protocol_backend as backend
 from tests.reliability import fuzzing

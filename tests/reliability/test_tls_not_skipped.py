@@ -68,7 +68,7 @@ def test_an_ssl_context_without_sslmode_never_falls_back_to_plain_text(ssl_answe
 def test_an_ssl_context_without_sslmode_never_falls_back_to_plain_text_in_asyncio(ssl_answer):
     startups, script = plain_text_recorder(ssl_answer)
 
-    async def connect(params: dict[str, str]) -> None:
+    async def connect(params: dict[str, Any]) -> None:
         connection = await purepg.aio.connect(**params, ssl_context=client_context())
         await connection.close()
 

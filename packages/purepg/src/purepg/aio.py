@@ -1,44 +1,51 @@
 """asyncio API: ``conn = await purepg.aio.connect(...)``, ``await cur.execute(...)``.
 
-The same connection parameters, paramstyle (``purepg.sql``), codecs (``Registry``) and
-errors as the blocking API, and the same sans-IO core: requests are built by
-``purepg.protocol.flow`` and answered by the machine; ``purepg.io.aio`` only moves bytes.
-
-Transactions work like psycopg2's: outside autocommit the first statement opens one, and
-``async with conn:`` commits on success or rolls back on an exception (it does not close).
-Queries with parameters use unnamed statements (no prepared-statement cache).
+The same operations as the blocking API, not a copy of them: each coroutine here starts the
+``purepg.core`` operation the blocking method starts and awaits it on asyncio streams
+(``purepg.io.aio.AsyncTransport.wait``). Parameters, paramstyle, codecs, errors, the
+prepared-statement cache, transactions, two-phase commit, COPY, streaming and named cursors
+behave as in ``purepg.connection`` / ``purepg.cursor``; docs/guide/async.md lists the few
+differences (setters that would need I/O are ``await conn.set_session(...)``; iterating is
+``async for``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
-import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from purepg import errors
-from purepg.connection_options import (
-    begin_statement,
-    parse_isolation_level,
-    socket_timeout_seconds,
-    statement_timeout_option,
+from purepg.connection_options import ConnectPlan
+from purepg.core import discovery, executing, named, notify, requests, transactions
+from purepg.core.cursor_state import CursorState
+from purepg.core.named import NamedCursorState
+from purepg.core.session import (
+    DEFAULT_PREPARE_THRESHOLD,
+    DEFAULT_STATEMENT_CACHE_SIZE,
+    Session,
 )
-from purepg.connection_state import ConnectionState
-from purepg.copy_format import file_chunks
-from purepg.cursor import CursorState, decode_rows
+from purepg.core.streams import CopyOutStream, PortalStream, RowStream
 from purepg.errors import InterfaceError, ProgrammingError
-from purepg.protocol import flow
-from purepg.protocol.machine import Exchange, ParamSet, Result
-from purepg.protocol.messages import Notification
 
 if TYPE_CHECKING:
     import ssl
 
     from purepg.codecs.registry import Registry
+    from purepg.core.operation import Operation
+    from purepg.core.streams import Batches
     from purepg.io.aio import AsyncTransport
+    from purepg.protocol.machine import Exchange, ParamSet, Result
+    from purepg.protocol.messages import Notification
+    from purepg.sql import ParsedQuery
+    from purepg.statements import PreparedQuery, StatementCache
+    from purepg.tpc import Xid
+
+T = TypeVar("T")
+Piece = TypeVar("Piece")
 
 
 async def connect(
@@ -47,171 +54,178 @@ async def connect(
     ssl_context: ssl.SSLContext | None = None,
     statement_timeout: int | float | str | None = None,
     socket_timeout: float | str | None = None,
+    statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
+    prepare_threshold: int = DEFAULT_PREPARE_THRESHOLD,
     **params: Any,
 ) -> AsyncConnection:
-    """Open a connection; the same parameters as ``purepg.connect`` (libpq keywords, PG*
+    """Open a connection: the parameters of ``purepg.connect`` (libpq keywords, PG*
     environment variables, ``~/.pgpass``, ``ssl_context``, ``statement_timeout``,
-    ``socket_timeout``). ``connect_timeout`` bounds each connection attempt."""
-    from purepg.codecs.registry import default_registry
-    from purepg.conninfo import resolve
+    ``socket_timeout``, the statement cache), ``connect_timeout`` per attempt."""
     from purepg.io.aio import connect as open_transport
 
-    params.pop("statement_cache_size", None)  # accepted for symmetry: no cache here
-    params.pop("prepare_threshold", None)
-    timeout = socket_timeout_seconds(socket_timeout)
-    resolved = resolve(dsn, params)
-    if ssl_context is not None:  # a context means TLS: sslmode at least require
-        from purepg.tls import mode_for_context
+    plan = ConnectPlan(
+        dsn,
+        params,
+        ssl_context,
+        statement_timeout,
+        socket_timeout,
+        statement_cache_size,
+        prepare_threshold,
+    )
+    transport = await open_transport(
+        plan.params, ssl_context, plan.extra_options, socket_timeout=plan.socket_timeout
+    )
+    return AsyncConnection(transport, plan.registry(), plan.shown_dsn, plan.statements)
 
-        resolved = mode_for_context(resolved)
-    extra = statement_timeout_option(statement_timeout)
-    transport = await open_transport(resolved, ssl_context, extra, socket_timeout=timeout)
-    return AsyncConnection(transport, default_registry.copy())
 
-
-class AsyncConnection(ConnectionState):
+class AsyncConnection(Session):
     """An asyncio connection to one PostgreSQL server (psycopg2-like semantics).
 
-    One request at a time: concurrent tasks using the same connection are serialised.
+    One operation at a time: concurrent tasks using the same connection are serialised.
     """
 
     _transport: AsyncTransport
 
-    def __init__(self, transport: AsyncTransport, registry: Registry) -> None:
-        self._transport = transport
-        self._machine = transport.machine
-        self.registry = registry
-        """Per-connection codecs (``default_registry.copy()``): register adapters here."""
-        self.notices: list[str] = []
-        """The server's NOTICE/WARNING messages (the last 50)."""
-        self.notifies: list[Notification] = []
-        """NOTIFY messages received and not taken by ``wait_notify`` yet."""
-        self._autocommit = False
-        self._isolation_level: int | None = None
-        self._closed = False
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        registry: Registry,
+        dsn: str = "",
+        statements: StatementCache | None = None,
+    ) -> None:
+        super().__init__(transport, registry, dsn, statements)
         self._lock: asyncio.Lock | None = None
-        self._types_discovered = False
 
-    # -- state ------------------------------------------------------------------------------
-
-    def fail(self, error: errors.Error) -> None:
-        """Mark the connection broken because of ``error`` (e.g. a protocol violation found
-        while decoding rows): ``closed`` becomes 2 (``close()`` closes the socket)."""
-        self._machine.fail(error)
-
-    @property
-    def autocommit(self) -> bool:
-        """When True each statement commits on its own; else a transaction starts implicitly."""
-        return self._autocommit
-
-    @autocommit.setter
-    def autocommit(self, value: bool) -> None:
-        self._check_open()
-        if self._machine.transaction_status != "I":
-            raise ProgrammingError("autocommit cannot be changed inside a transaction")
-        self._autocommit = bool(value)
-
-    @property
-    def isolation_level(self) -> int | None:
-        """The isolation level of new transactions (psycopg2 constants), None = default."""
-        return self._isolation_level
-
-    @isolation_level.setter
-    def isolation_level(self, value: Any) -> None:
-        self._check_open()
-        if self._machine.transaction_status != "I":
-            raise ProgrammingError("isolation_level cannot be changed inside a transaction")
-        self._isolation_level = parse_isolation_level(value)
-
-    # -- requests ---------------------------------------------------------------------------
-
-    def _serialised(self) -> asyncio.Lock:
+    async def _wait(self, operation: Operation[T]) -> T:
+        """``operation``'s result, its I/O done with asyncio; one operation at a time."""
         if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
+            self._lock = asyncio.Lock()  # created in the running loop
+        async with self._lock:
+            return await self._transport.wait(operation)
+
+    async def _iterate(self, stream: Batches[Piece]) -> AsyncGenerator[Piece, None]:
+        """The pieces of ``stream`` as they arrive; leaving early finishes it."""
+        try:
+            while True:
+                batch = await self._wait(stream.next_batch())
+                if batch is None:
+                    return
+                for piece in batch:
+                    yield piece
+        finally:
+            await self._wait(stream.finish())
+
+    async def set_session(
+        self,
+        isolation_level: Any = None,
+        readonly: Any = None,
+        deferrable: Any = None,
+        autocommit: bool | None = None,
+    ) -> None:
+        """``Connection.set_session``: the characteristics of the following transactions
+        (also the way to set ``isolation_level``, ``readonly`` and ``deferrable`` here)."""
+        operation = transactions.set_session(
+            self, isolation_level, readonly, deferrable, autocommit
+        )
+        await self._wait(operation)
+
+    # -- requests -----------------------------------------------------------------------------
 
     async def request(
-        self,
-        sql: str,
-        param_sets: Sequence[ParamSet] | None = None,
-        *,
-        describe: bool = True,
-        copy_source: Iterable[bytes] | None = None,
-        copy_sink: Callable[[bytes], Any] | None = None,
+        self, sql: str, param_sets: list[ParamSet] | None = None, **options: Any
     ) -> Exchange:
-        """Send one request (simple query when ``param_sets`` is None), wait for its results;
-        outside autocommit a ``BEGIN`` goes first when no transaction is open."""
-        async with self._serialised():
-            self._check_open()
-            machine = self._machine
-            begin = None
-            if not self._autocommit and machine.transaction_status == "I":
-                begin = begin_statement(self._isolation_level, None, None)
-            flow.send_request(machine, sql, param_sets, begin, describe=describe)
-            try:
-                done = await self._transport.run(copy_source, copy_sink)
-            finally:
-                self._collect_messages()
-            return flow.request_result(done, begin is not None)
+        """``purepg.core.requests.request``, awaited."""
+        return await self._wait(requests.request(self, sql, param_sets, **options))
 
     async def execute_simple(self, sql: str) -> Exchange:
-        """Run ``sql`` (simple protocol) without starting a transaction."""
-        async with self._serialised():
-            self._check_open()
-            self._machine.send_query(sql)
-            try:
-                (exchange,) = await self._transport.run()
-            finally:
-                self._collect_messages()
-            return flow.raise_error(exchange)
+        """``sql`` by the simple protocol, no transaction started."""
+        return await self._wait(requests.execute_simple(self, sql))
 
-    async def discover_types(self, oids: Iterable[int]) -> None:
-        """Register hstore the first time a result has a type the registry does not know."""
-        if self._types_discovered:
-            return
-        registry = self.registry
-        if all(registry.type_name(oid) for oid in oids):
-            return
-        self._types_discovered = True
-        from purepg.codecs.registry import HSTORE_QUERY
+    async def execute_params(
+        self, sql: str, param_set: ParamSet, prepare: bool | None = None
+    ) -> Exchange:
+        """``sql`` with ``$n`` placeholders and one parameter set, via the statement cache."""
+        return await self._wait(requests.execute_params(self, sql, param_set, prepare))
 
-        exchange = await self.execute_simple(HSTORE_QUERY)
-        result = exchange.results[-1]
-        for oid, array_oid in decode_rows(result.rows, [int, int], result.columns or ()):
-            registry.register_hstore(oid, array_oid)
+    def stream(self, sql: str, param_set: ParamSet, size: int) -> AsyncIterator[Result]:
+        """``Connection.stream``: results in batches of ``size`` rows, ``async for``."""
+        return self._iterate(PortalStream(self, sql, param_set, size))
+
+    def copy_out(self, sql: str, chunk_rows: int = 64) -> AsyncIterator[bytes]:
+        """``Connection.copy_out``: the COPY TO STDOUT data, ``async for``."""
+        return self._iterate(CopyOutStream(self, sql, chunk_rows))
+
+    # -- LISTEN / NOTIFY ------------------------------------------------------------------------
+
+    async def poll(self) -> int:
+        """What the server sent meanwhile (notifications, notices), processed; 0."""
+        return await self._wait(notify.poll(self))
+
+    async def wait_notify(self, timeout: float | None = None) -> Notification | None:
+        """The oldest notification not taken, awaited up to ``timeout`` s (None: forever)."""
+        return await self._wait(notify.wait_notify(self, timeout))
+
+    async def notifications(self, timeout: float | None = None) -> AsyncIterator[Notification]:
+        """Notifications as they arrive, until none came for ``timeout`` seconds."""
+        while True:
+            notification = await self.wait_notify(timeout)
+            if notification is None:
+                return
+            yield notification
+
+    def fileno(self) -> int:
+        """The socket's file descriptor (to watch it; reading is asyncio's)."""
+        self._check_open()
+        sock = self._transport.writer.get_extra_info("socket")
+        return int(sock.fileno())
+
+    # -- two-phase commit -----------------------------------------------------------------------
+
+    async def tpc_begin(self, xid: Xid | str) -> None:
+        """Start the two-phase transaction ``xid``."""
+        await self._wait(transactions.tpc_begin(self, xid))
+
+    async def tpc_prepare(self) -> None:
+        """PREPARE TRANSACTION (the first phase)."""
+        await self._wait(transactions.tpc_prepare(self))
+
+    async def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """COMMIT PREPARED (or commit in one phase), of ``xid`` if given."""
+        await self._wait(transactions.tpc_finish(self, "COMMIT", xid))
+
+    async def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """ROLLBACK PREPARED (or roll back), of ``xid`` if given."""
+        await self._wait(transactions.tpc_finish(self, "ROLLBACK", xid))
+
+    async def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions waiting on the server."""
+        return await self._wait(transactions.tpc_recover(self))
+
+    # -- types ------------------------------------------------------------------------------------
 
     async def register_composite(self, name: str, *, python_type: type | None = None) -> type:
-        """Decode the composite type ``name`` and arrays of it to ``python_type`` (default: a
-        new namedtuple) and encode ``python_type`` as it, on this connection only (as
-        ``Connection.register_composite``). Returns the class."""
-        from purepg.codecs import composite
+        """``Connection.register_composite``: the composite type ``name`` as a Python class."""
+        return await self._wait(discovery.register_composite(self, name, python_type))
 
-        exchange = await self.execute_simple(composite.lookup_query(name))
-        result = exchange.results[-1]
-        rows = decode_rows(result.rows, composite.LOOKUP_DECODERS, result.columns or ())
-        return composite.register_from_rows(self.registry, name, rows, python_type)
+    # -- DB-API -----------------------------------------------------------------------------------
 
-    # -- DB-API -----------------------------------------------------------------------------
-
-    def cursor(self) -> AsyncCursor:
-        """A new cursor."""
+    def cursor(
+        self, name: str | None = None, *, withhold: bool = False, scrollable: bool | None = None
+    ) -> AsyncCursor:
+        """A new cursor; with ``name`` a server-side (named) cursor."""
         self._check_open()
-        return AsyncCursor(self)
+        if name is not None:
+            return AsyncServerCursor(self, name, withhold, scrollable)
+        factory = self.cursor_factory
+        return factory(self) if factory is not None else AsyncCursor(self)
 
     async def commit(self) -> None:
-        """Commit the current transaction (nothing to do in autocommit mode or when idle)."""
-        self._check_open()
-        if self._machine.transaction_status != "I":
-            try:
-                await self.execute_simple("COMMIT")
-            except errors.Error as error:
-                raise self._commit_failure(error) from None
+        """COMMIT (nothing in autocommit mode or outside a transaction)."""
+        await self._wait(transactions.commit(self))
 
     async def rollback(self) -> None:
-        """Roll back the current transaction."""
-        self._check_open()
-        if self._machine.transaction_status != "I":
-            await self.execute_simple("ROLLBACK")
+        """ROLLBACK of the current transaction."""
+        await self._wait(transactions.rollback(self))
 
     async def close(self) -> None:
         """Close the connection (an open transaction is rolled back by the server)."""
@@ -225,25 +239,6 @@ class AsyncConnection(ConnectionState):
         if self._closed:
             raise InterfaceError("connection already closed")
         await self._transport.cancel()
-
-    async def wait_notify(self, timeout: float | None = None) -> Notification | None:
-        """The oldest notification not taken yet, waiting up to ``timeout`` seconds for one
-        (None = forever); None when none arrived."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if self.notifies:
-                return self.notifies.pop(0)
-            remaining = None
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-            async with self._serialised():
-                self._check_open()
-                try:
-                    await self._transport.receive(remaining)
-                finally:
-                    self._collect_messages()
 
     async def __aenter__(self) -> AsyncConnection:
         self._check_open()
@@ -270,79 +265,79 @@ class AsyncCursor(CursorState):
 
     connection: AsyncConnection
 
-    async def execute(self, query: str, params: Any = None) -> None:
-        """Execute ``query``, binding ``params`` (``%s`` / ``%(name)s``) server-side; without
-        params the query is sent as-is (several statements allowed, ``%`` untouched)."""
-        from purepg import sql
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        self._open_iterator: weakref.ref[AsyncGenerator[Any, None]] | None = None
 
-        self._check_usable()
-        self._reset()
-        if params is None:
-            exchange = await self.connection.request(query)
-        else:
-            parsed = sql.parse(query)
-            param_set = self._encode(parsed.bind(params))
-            exchange = await self.connection.request(parsed.sql, [param_set])
-        await self._finish(exchange)
+    async def execute(
+        self,
+        query: str | bytes | PreparedQuery | ParsedQuery,
+        params: Any = None,
+        *,
+        prepare: bool | None = None,
+    ) -> None:
+        """``Cursor.execute``: ``params`` bound server-side, ``prepare`` as there."""
+        await self.connection._wait(executing.execute(self, query, params, prepare))
 
-    async def executemany(self, query: str, seq_of_params: Iterable[Any]) -> None:
-        """Execute ``query`` once per parameter set, all in one round trip (one Sync: they
-        succeed or fail together); ``rowcount`` is the total of affected rows."""
-        from purepg import sql
+    async def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
+        """Every parameter set in one round trip, all or none (``Cursor.executemany``)."""
+        await self.connection._wait(executing.executemany(self, query, seq_of_params))
 
-        self._check_usable()
-        self._reset()
-        parsed = sql.parse(query)
-        encode_many = self.connection.registry.encode_many
-        param_sets = encode_many(parsed.bind(params) for params in seq_of_params)
-        if not param_sets:
-            return
-        exchange = await self.connection.request(parsed.sql, param_sets, describe=False)
-        self._rowcount = sum(max(result.rowcount, 0) for result in exchange.results)
-        if exchange.results:
-            self.statusmessage = exchange.results[-1].tag
+    async def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> Sequence[Any]:
+        """``SELECT * FROM procname(...)``; returns the parameters."""
+        return await self.connection._wait(executing.callproc(self, procname, parameters))
 
-    async def _finish(self, exchange: Exchange) -> None:
-        if not exchange.results:
-            return
-        result: Result = exchange.results[-1]
-        self.statusmessage = result.tag
-        self._rowcount = result.rowcount
-        if result.columns is not None:
-            columns = result.columns
-            decoders = self._remembered_decoders(columns)
-            if decoders is None:
-                await self.connection.discover_types(c.type_oid for c in columns)
-                decoders = self._build_decoders(columns)
-            self._decoders = decoders
-            self._columns = columns
-            self._rows = result.rows
-            if self._rowcount < 0:
-                self._rowcount = len(result.rows)
+    def stream(
+        self, query: str | bytes, params: Any = None, *, size: int | None = None
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        """``Cursor.stream``: the rows in constant memory, ``async for``."""
+        stream = RowStream(self, query, params, self.itersize if size is None else size)
+        return self._track(self.connection._iterate(stream))
 
     async def copy_expert(self, sql: str, file: IO[Any], size: int = 8192) -> None:
-        """Run ``COPY ... FROM STDIN`` reading ``file`` or ``COPY ... TO STDOUT`` writing it
-        (a regular, blocking file object: ``read`` / ``write``)."""
+        """COPY FROM STDIN reading ``file``, or COPY TO STDOUT writing it (a regular,
+        blocking file object)."""
+        await self.connection._wait(executing.copy_expert(self, sql, file, size))
+
+    async def copy_in(self, sql: str, source: Any, size: int = 65536) -> int:
+        """``Cursor.copy_in``: COPY FROM STDIN from Python data; the rows loaded."""
+        return await self.connection._wait(executing.copy_in(self, sql, source, size))
+
+    def copy_out(self, sql: str) -> AsyncIterator[bytes]:
+        """``Cursor.copy_out``: the COPY TO STDOUT data, ``async for``."""
         self._check_usable()
         self._reset()
-        sink: Callable[[bytes], Any] | None = None
-        if isinstance(file, io.TextIOBase):
+        return self._track(self.connection._iterate(CopyOutStream(self.connection, sql)))
 
-            def sink(data: bytes) -> Any:
-                return file.write(data.decode("utf-8"))
+    async def copy_from(  # noqa: PLR0917 - psycopg2's signature
+        self,
+        file: IO[Any],
+        table: str,
+        sep: str = "\t",
+        null: str = "\\N",
+        size: int = 8192,
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        """psycopg2's ``copy_from``: ``table`` loaded from ``file`` (text format)."""
+        sql = executing.copy_table_sql(table, columns, "FROM STDIN", sep, null)
+        await self.copy_expert(sql, file, size)
 
-        elif hasattr(file, "write"):
-            sink = file.write
-        source = file_chunks(file, size) if hasattr(file, "read") else None
-        exchange = await self.connection.request(sql, copy_source=source, copy_sink=sink)
-        if exchange.results:
-            self.statusmessage = exchange.results[-1].tag
-            self._rowcount = exchange.results[-1].rowcount
+    async def copy_to(
+        self,
+        file: IO[Any],
+        table: str,
+        sep: str = "\t",
+        null: str = "\\N",
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        """psycopg2's ``copy_to``: ``table`` written to ``file`` (text format)."""
+        sql = executing.copy_table_sql(table, columns, "TO STDOUT", sep, null)
+        await self.copy_expert(sql, file)
 
-    # -- fetching ---------------------------------------------------------------------------
+    # -- fetching (no I/O for a client-side cursor: coroutines for the named one's sake) --------
 
     async def fetchone(self) -> tuple[Any, ...] | None:
-        """The next row, or None when there are no more."""
+        """The next row, or None."""
         return self._fetch_one()
 
     async def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
@@ -350,7 +345,7 @@ class AsyncCursor(CursorState):
         return self._fetch_many(size)
 
     async def fetchall(self) -> list[tuple[Any, ...]]:
-        """Every remaining row (their raw payloads are freed as they are decoded)."""
+        """The remaining rows."""
         return self._fetch_all()
 
     def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
@@ -362,9 +357,27 @@ class AsyncCursor(CursorState):
             raise StopAsyncIteration
         return row
 
+    # -- lifetime -------------------------------------------------------------------------------
+
+    async def scroll(self, value: int, mode: str = "relative") -> None:  # type: ignore[override]
+        """Move in the result (``relative`` or ``absolute``); a coroutine, as on the named
+        cursor, though the rows are here."""
+        CursorState.scroll(self, value, mode)
+
+    def _track(self, rows: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+        self._open_iterator = weakref.ref(rows)
+        return rows
+
+    async def _close_open_iterator(self) -> None:
+        ref, self._open_iterator = self._open_iterator, None
+        rows = ref() if ref is not None else None
+        if rows is not None:
+            await rows.aclose()
+
     async def close(self) -> None:
-        """Close the cursor; its results are released."""
+        """Close the cursor; a running ``stream()`` or ``copy_out()`` is stopped."""
         self._closed = True
+        await self._close_open_iterator()
         self._reset()
 
     async def __aenter__(self) -> AsyncCursor:
@@ -379,4 +392,58 @@ class AsyncCursor(CursorState):
         await self.close()
 
 
-__all__ = ["AsyncConnection", "AsyncCursor", "connect"]
+class AsyncServerCursor(NamedCursorState, AsyncCursor):
+    """A named cursor (``purepg.core.named``): rows fetched from the server on demand."""
+
+    async def execute(
+        self,
+        query: str | bytes | PreparedQuery | ParsedQuery,
+        params: Any = None,
+        *,
+        prepare: bool | None = None,
+    ) -> None:
+        """DECLARE the cursor for ``query``."""
+        await self.connection._wait(named.declare(self, query, params))
+
+    async def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
+        """Refused, as on the blocking named cursor."""
+        raise ProgrammingError("executemany cannot be used on a named cursor")
+
+    async def fetchone(self) -> tuple[Any, ...] | None:
+        """One FETCH of one row; None at the end."""
+        rows = await self.connection._wait(named.fetch(self, 1))
+        return rows[0] if rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """One FETCH of ``size`` (default ``arraysize``) rows."""
+        return await self.connection._wait(named.fetch(self, named.batch_size(self, size)))
+
+    async def fetchall(self) -> list[tuple[Any, ...]]:
+        """One FETCH ALL."""
+        return await self.connection._wait(named.fetch(self, None))
+
+    def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
+        return self._batches()
+
+    async def _batches(self) -> AsyncGenerator[tuple[Any, ...], None]:
+        while True:
+            rows = await self.fetchmany(max(int(self.itersize), 1))
+            if not rows:
+                return
+            for row in rows:
+                yield row
+
+    async def scroll(self, value: int, mode: str = "relative") -> None:  # type: ignore[override]
+        """MOVE on the server; backwards needs ``scrollable=True``."""
+        await self.connection._wait(named.scroll(self, value, mode))
+
+    async def close(self) -> None:
+        """CLOSE on the server (when it still exists), then locally."""
+        if self._closed:
+            return
+        await self._close_open_iterator()  # a stream would keep CLOSE from running
+        await self.connection._wait(named.close(self))
+        await super().close()
+
+
+__all__ = ["AsyncConnection", "AsyncCursor", "AsyncServerCursor", "connect"]

@@ -78,3 +78,48 @@ def parse_isolation_level(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value in ISOLATION_NAMES:
         return value
     raise ValueError(f"bad isolation level: {value!r}")
+
+
+class ConnectPlan:
+    """What ``connect`` (blocking or asyncio) makes of its arguments before opening a socket:
+    the resolved libpq parameters (an ``ssl_context`` means at least ``sslmode=require``),
+    the DSN as shown (password masked), the startup options, the socket timeout and the
+    statement cache."""
+
+    def __init__(  # noqa: PLR0917 - connect's own arguments, in its order
+        self,
+        dsn: str | None,
+        params: dict[str, Any],
+        ssl_context: Any,
+        statement_timeout: int | float | str | None,
+        socket_timeout: float | str | None,
+        statement_cache_size: Any,
+        prepare_threshold: Any,
+    ) -> None:
+        from purepg.conninfo import resolve
+        from purepg.statements import StatementCache
+
+        try:
+            self.statements = StatementCache(int(statement_cache_size), int(prepare_threshold))
+        except ValueError as exc:
+            raise ProgrammingError(str(exc)) from None
+        self.socket_timeout = socket_timeout_seconds(socket_timeout)
+        resolved = resolve(dsn, params)
+        if ssl_context is not None:  # a context means TLS: sslmode at least require
+            from purepg.tls import mode_for_context
+
+            resolved = mode_for_context(resolved)
+        self.params = resolved
+        self.extra_options = statement_timeout_option(statement_timeout)
+        self.shown_dsn = ""
+        if dsn:
+            from purepg.redaction import masked_dsn
+
+            self.shown_dsn = masked_dsn(dsn)
+
+    @staticmethod
+    def registry() -> Any:
+        """A fresh copy of the default codec registry for the new connection."""
+        from purepg.codecs.registry import default_registry
+
+        return default_registry.copy()

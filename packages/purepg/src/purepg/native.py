@@ -1,4 +1,5 @@
-"""A small pg8000-style API: ``conn.run(sql, **params)`` with ``:name`` placeholders.
+"""A small pg8000-style API: ``conn.run(sql, **params)`` with ``:name`` placeholders, a layer
+over the public DB-API.
 
 ``purepg.native.connect(...)`` opens an autocommit connection (as ``pg8000.native`` does);
 ``run`` returns the rows as lists (None for statements without rows) and sets
@@ -32,37 +33,29 @@ def run(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[A
 
     parsed = sql_module.parse_colon(sql)
     names = parsed.names or ()
-    missing = [name for name in names if name not in params]
-    if missing:
-        listed = ", ".join(repr(name) for name in missing)
-        raise ProgrammingError(f"missing query parameters: {listed}")
     unused = [name for name in params if name not in names]
     if unused:
         listed = ", ".join(repr(name) for name in unused)
         raise ProgrammingError(f"parameters not used by the query: {listed}")
-    cursor = connection.cursor()
-    if names:
-        param_set = cursor.connection.registry.encode_all([params[name] for name in names])
-        exchange = connection.execute_params(parsed.sql, param_set)
-    else:
-        exchange = connection.request(sql)
-    cursor._finish(exchange)
-    description = cursor.description
-    connection.row_count = cursor.rowcount
-    if description is None:
-        connection.columns = None
-        return None
-    columns = cursor._columns or []
-    connection.columns = [
-        {
-            "name": column.name,
-            "table_oid": column.table_oid,
-            "column_attrnum": column.column_number,
-            "type_oid": column.type_oid,
-            "type_size": column.type_size,
-            "type_modifier": column.type_modifier,
-            "format": column.format,
-        }
-        for column in columns
-    ]
-    return [list(row) for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        if names:
+            cursor.execute(parsed, params)  # a missing parameter is a ProgrammingError
+        else:
+            cursor.execute(sql)
+        connection.row_count = cursor.rowcount
+        if cursor.description is None:
+            connection.columns = None
+            return None
+        connection.columns = [
+            {
+                "name": column.name,
+                "table_oid": column.table_oid,
+                "column_attrnum": column.column_number,
+                "type_oid": column.type_oid,
+                "type_size": column.type_size,
+                "type_modifier": column.type_modifier,
+                "format": column.format,
+            }
+            for column in cursor.column_details
+        ]
+        return [list(row) for row in cursor.fetchall()]

@@ -14,12 +14,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from purepg.protocol.messages import Column
-
-if TYPE_CHECKING:
-    from purepg.connection import Connection
 
 Key = tuple[str, tuple[int, ...]]
 
@@ -158,8 +154,8 @@ class StatementCache:
 class PreparedQuery:
     """A query prepared by ``Connection.prepare``: pass it to ``cursor.execute``."""
 
-    def __init__(self, connection: Connection, sql: str, query: str) -> None:
-        self.connection = connection
+    def __init__(self, cache: StatementCache, sql: str, query: str) -> None:
+        self._cache = cache
         self.sql = sql
         """The query with ``$n`` placeholders."""
         self.query = query
@@ -167,7 +163,7 @@ class PreparedQuery:
 
     def close(self) -> None:
         """Deallocate the statement(s) prepared for this query (at the next request)."""
-        cache = self.connection._statements
+        cache = self._cache
         for statement in cache.statements_for(self.sql):
             cache.discard(statement)
 

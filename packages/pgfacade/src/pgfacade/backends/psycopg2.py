@@ -76,8 +76,11 @@ def _failed(owner: Any, exc: psycopg2.Error) -> errors.Error:
     return translated
 
 
-def _undecodable(exc: UnicodeDecodeError) -> errors.Error:
-    """A value psycopg2 cannot decode (text invalid in the client encoding) as DataError."""
+def _fetch_failed(cursor: Any, exc: psycopg2.Error | UnicodeDecodeError) -> errors.Error:
+    """The purepg error for a failed fetch: `_failed`, or DataError for a value psycopg2
+    cannot decode (text invalid in the client encoding)."""
+    if isinstance(exc, psycopg2.Error):
+        return _failed(cursor, exc)
     from purepg import errors
 
     return errors.DataError(f"cannot decode a value of the result: {exc}")
@@ -248,10 +251,8 @@ class Cursor(ext.cursor):
         """psycopg2's ``fetchone``."""
         try:
             row = _fetchone(self)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc) from exc
+        except (psycopg2.Error, UnicodeDecodeError) as exc:
+            raise _fetch_failed(self, exc) from exc
         if self._late_casts is not None and row is not None:
             return recast(row, self._late_casts, self)
         return row
@@ -260,30 +261,24 @@ class Cursor(ext.cursor):
         """psycopg2's ``fetchmany`` (``size`` defaults to ``arraysize``)."""
         try:
             rows: list[Any] = _fetchmany(self) if size is None else _fetchmany(self, size)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc) from exc
+        except (psycopg2.Error, UnicodeDecodeError) as exc:
+            raise _fetch_failed(self, exc) from exc
         return rows if self._late_casts is None else self._recast_all(rows)
 
     def fetchall(self) -> list[Any]:
         """psycopg2's ``fetchall``."""
         try:
             rows: list[Any] = _fetchall(self)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc) from exc
+        except (psycopg2.Error, UnicodeDecodeError) as exc:
+            raise _fetch_failed(self, exc) from exc
         return rows if self._late_casts is None else self._recast_all(rows)
 
     def __next__(self) -> Any:
         """psycopg2's iteration."""
         try:
             row = _next(self)
-        except psycopg2.Error as exc:
-            raise _failed(self, exc) from exc
-        except UnicodeDecodeError as exc:
-            raise _undecodable(exc) from exc
+        except (psycopg2.Error, UnicodeDecodeError) as exc:
+            raise _fetch_failed(self, exc) from exc
         return row if self._late_casts is None else recast(row, self._late_casts, self)
 
     def _recast_all(self, rows: list[Any]) -> list[Any]:
@@ -355,7 +350,7 @@ def _commit(self: Any) -> None:
     except psycopg2.Error as exc:
         translated = _failed(self, exc)
         if self.closed and isinstance(exc, psycopg2.OperationalError):  # not: closed before
-            from purepg.connection_state import lost_during_commit
+            from purepg.core.session import lost_during_commit
 
             translated = lost_during_commit(translated)
         raise translated from exc

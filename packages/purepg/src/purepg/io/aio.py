@@ -12,9 +12,11 @@ import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Iterable
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from purepg.core import startup
+from purepg.core.operation import Receive
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.blocking import set_keepalives
@@ -24,6 +26,7 @@ from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Ma
 
 if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
+    from purepg.core.operation import Operation
 
 T = TypeVar("T")
 RECV_SIZE = 256 * 1024
@@ -52,6 +55,9 @@ class AsyncTransport:
         included (None: no limit)."""
         self.deadline: float | None = None
         """``time.monotonic()`` past which waiting for the server fails (None: never)."""
+        self.round_trips = 0
+        """Debug counter: times a read followed a write (network turnarounds)."""
+        self._wrote = False
         self._closed = False
 
     async def _flush(self, drain: bool = False) -> None:
@@ -60,6 +66,7 @@ class AsyncTransport:
             # Not drained by default: the server may answer a large batch while it is still
             # being written, and asyncio reads meanwhile; COPY batches are drained.
             self.writer.write(data)
+            self._wrote = True
             if drain:
                 try:
                     await self._until_deadline(self.writer.drain())
@@ -76,6 +83,9 @@ class AsyncTransport:
         return await asyncio.wait_for(waiting, left)
 
     async def _read(self) -> None:
+        if self._wrote:
+            self.round_trips += 1
+            self._wrote = False
         try:
             data = await self._until_deadline(self.reader.read(RECV_SIZE))
         except asyncio.TimeoutError:
@@ -87,19 +97,31 @@ class AsyncTransport:
     def _broken(self, why: str) -> OperationalError:
         error = OperationalError(f"the connection to the server was lost: {why}")
         self.machine.fail(error)
-        self._abort()
+        self.abort()
         return error
 
-    async def run(
-        self,
-        copy_source: Iterable[bytes] | None = None,
-        copy_sink: Callable[[bytes], Any] | None = None,
-        pause: Callable[[], bool] | None = None,
-    ) -> list[Exchange]:
+    async def wait(self, operation: Operation[T]) -> T:
+        """Run ``operation`` (``purepg.core.operation``) to its end, doing the I/O of each step
+        it yields with asyncio; a step's error is thrown into it, so that its cleanup runs."""
+        try:
+            step = next(operation)
+            while True:
+                try:
+                    if type(step) is Receive:
+                        answer: Any = await self.receive(step)
+                    else:
+                        answer = await self.drive(step)  # type: ignore[arg-type]
+                except BaseException as exc:
+                    step = operation.throw(exc)
+                else:
+                    step = operation.send(answer)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def drive(self, run: flow.Run) -> list[Exchange]:
         """Send what is queued and process responses until every request is answered (or a
-        pause: see ``purepg.io.blocking.Transport.run``)."""
+        pause: see ``purepg.io.blocking.Transport.drive``)."""
         machine = self.machine
-        run = flow.Run(machine, copy_source, copy_sink, pause)
         if self.request_timeout is not None:
             self.deadline = time.monotonic() + self.request_timeout
         try:
@@ -115,27 +137,37 @@ class AsyncTransport:
                     break
         except Error:
             if machine.phase == FAILED:
-                self._abort()
+                self.abort()
             raise
         except ConnectionError as exc:
             raise self._broken(str(exc)) from None
         except BaseException:  # cancelled mid-request: the stream is out of step for good
             machine.fail(OperationalError("a request was interrupted; the connection is closed"))
-            self._abort()
+            self.abort()
             raise
         if run.copy_error is not None:
             raise run.copy_error
         return run.done
 
-    async def receive(self, timeout: float | None) -> bool:
-        """Wait up to ``timeout`` seconds (None: forever) for bytes from the server and
-        process them (notifications, notices); False when nothing came in time."""
+    async def receive(self, step: Receive) -> bool:
+        """Wait up to ``step.timeout`` seconds (None: forever, 0: only what already came)
+        for bytes from the server and process them (notifications, notices); False when
+        nothing came in time."""
         if self._closed:
             raise InterfaceError("the connection is closed")
+        reading = asyncio.ensure_future(self.reader.read(RECV_SIZE))
         try:
-            data = await asyncio.wait_for(self.reader.read(RECV_SIZE), timeout)
-        except asyncio.TimeoutError:
-            return False
+            if step.timeout == 0:
+                await asyncio.sleep(0)  # lets the read take what the stream already holds
+            else:
+                await asyncio.wait({reading}, timeout=step.timeout)
+        finally:
+            if not reading.done():
+                reading.cancel()
+        try:
+            data = await reading
+        except asyncio.CancelledError:
+            return False  # nothing came in time (the read was cancelled, nothing consumed)
         except OSError as exc:
             raise self._broken(str(exc)) from None
         self.machine.receive_data(data)
@@ -144,11 +176,12 @@ class AsyncTransport:
                 pass
         except Error:
             if self.machine.phase == FAILED:
-                self._abort()
+                self.abort()
             raise
         return True
 
-    def _abort(self) -> None:
+    def abort(self) -> None:
+        """Close the connection at once, without a Terminate (it is broken)."""
         self._closed = True
         with contextlib.suppress(Exception):
             self.writer.close()
@@ -324,23 +357,18 @@ async def _start(
     transport = AsyncTransport(reader, writer, machine, host, peer)
     transport.deadline = until
     try:
-        await transport.run()
+        await transport.wait(startup.start_session(params, machine))
         if params.sslcertmode == "require":
             from purepg import certmode
 
             certmode.check(ssl_object)
-        fix = flow.interval_style_fix(params, machine)
-        if fix is not None:
-            machine.send_query(fix)
-            (exchange,) = await transport.run()
-            flow.raise_error(exchange)
     except OperationalError:
-        transport._abort()
+        transport.abort()
         if until is not None and time.monotonic() >= until:
             raise plan.timed_out(host) from None
         raise
     except BaseException:
-        transport._abort()
+        transport.abort()
         raise
     transport.deadline = None
     return transport
@@ -409,19 +437,6 @@ def _make_context(params: ConnectParams) -> ssl.SSLContext:
     return context
 
 
-async def _session_facts(transport: AsyncTransport) -> dict[str, bool]:
-    """``plan.session_facts``, its queries (older servers) run asynchronously."""
-    answers: dict[str, str] = {}
-    while True:
-        try:
-            return plan.session_facts(transport.machine.parameters, answers.__getitem__)
-        except KeyError as missing:
-            sql = str(missing.args[0])
-            transport.machine.send_query(sql)
-            (exchange,) = await transport.run()
-            answers[sql] = flow.single_value(exchange)
-
-
 async def connect(
     params: ConnectParams,
     ssl_context: ssl.SSLContext | None = None,
@@ -446,7 +461,7 @@ async def connect(
         if wanted == "any":
             return transport
         try:
-            facts = await _session_facts(transport)
+            facts = await transport.wait(startup.session_facts(transport.machine))
         except Error as exc:
             await transport.close()
             failures.append(exc)

@@ -8,14 +8,14 @@ decides which server to try next (``purepg.io.plan``) and turns socket failures 
 from __future__ import annotations
 
 import contextlib
-import functools
 import select
 import socket
 import threading
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from purepg.core import startup
+from purepg.core.operation import Receive
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.peer import check_requirepeer
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     import ssl
 
     from purepg.conninfo import ConnectParams, HostAddress
+    from purepg.core.operation import Operation
+
+T = TypeVar("T")
 
 RECV_SIZE = 256 * 1024
 """Bytes read per ``recv``, into one reused buffer: a fresh 256 KiB ``recv()`` result would be
@@ -181,22 +184,32 @@ class Transport:
         self.close()
         return error
 
-    def run(
-        self,
-        copy_source: Iterable[bytes] | None = None,
-        copy_sink: Callable[[bytes], Any] | None = None,
-        pause: Callable[[], bool] | None = None,
-    ) -> list[Exchange]:
+    def wait(self, operation: Operation[T]) -> T:
+        """Run ``operation`` (``purepg.core.operation``) to its end, doing the I/O of each step
+        it yields; a step's error is thrown into it, so that its cleanup runs."""
+        try:
+            step = next(operation)
+            while True:
+                try:
+                    if type(step) is Receive:
+                        answer: Any = self.receive(step)
+                    else:
+                        answer = self.drive(step)  # type: ignore[arg-type]
+                except BaseException as exc:
+                    step = operation.throw(exc)
+                else:
+                    step = operation.send(answer)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def drive(self, run: flow.Run) -> list[Exchange]:
         """Send what is queued and process responses until every request is answered.
 
-        ``copy_source`` supplies COPY FROM STDIN data, ``copy_sink`` receives COPY TO STDOUT
-        data; without them a COPY is refused (CopyFail) or its data dropped. Returns early,
-        with the request not done yet, when a row-limited Execute is ``Suspended`` or when
-        ``pause()`` is true after a COPY TO STDOUT chunk (call ``run`` again to go on).
-        The decisions are ``purepg.protocol.flow.Run``'s; this only moves bytes.
+        Returns early, with the request not done yet, when a row-limited Execute is
+        ``Suspended`` or when the COPY consumer asks to pause (drive again to go on).
+        The decisions are ``run``'s (``purepg.protocol.flow.Run``); this only moves bytes.
         """
         machine = self.machine
-        run = flow.Run(machine, copy_source, copy_sink, pause)
         if self.request_timeout is not None:
             self.deadline = time.monotonic() + self.request_timeout
         try:
@@ -224,13 +237,22 @@ class Transport:
             raise run.copy_error
         return run.done
 
-    def poll(self) -> None:
-        """Read whatever the server already sent (notifications, notices) without waiting."""
+    def receive(self, step: Receive) -> bool:
+        """Wait up to ``step.timeout`` seconds for the server, then process what it sent
+        (notifications, notices) without blocking; True when something came."""
+        if step.timeout != 0 and not self.wait_readable(step.timeout):
+            return False
+        return self.poll()
+
+    def poll(self) -> bool:
+        """Read whatever the server already sent (notifications, notices) without waiting;
+        True when something came."""
         if self._closed:
             raise InterfaceError("the connection is closed")
         sock = self.sock
         timeout = sock.gettimeout()
         sock.settimeout(0.0)
+        received = False
         try:
             while True:
                 try:
@@ -242,6 +264,7 @@ class Transport:
                         break
                     raise self._broken(exc) from None
                 self.machine.receive_data(data)
+                received = True
                 if not data:
                     break
         finally:
@@ -254,6 +277,7 @@ class Transport:
             if self.machine.phase == FAILED:
                 self.close()
             raise
+        return received
 
     def wait_readable(self, timeout: float | None) -> bool:
         """Wait until the server sent something (or ``timeout`` seconds); True if it did."""
@@ -268,6 +292,10 @@ class Transport:
     def fileno(self) -> int:
         """The socket's file descriptor, for select()."""
         return self.sock.fileno()
+
+    def abort(self) -> None:
+        """Close the socket of a broken connection (``close``: nothing waits here)."""
+        self.close()
 
     def close(self) -> None:
         """Send Terminate (when still possible) and close the socket."""
@@ -451,14 +479,9 @@ def _start(
     transport = Transport(sock, machine, host, peer)
     transport.deadline = until
     try:
-        transport.run()
+        transport.wait(startup.start_session(params, machine))
         if params.sslcertmode == "require":
             _check_client_certificate(transport, sock if tls_in_use else None)
-        fix = flow.interval_style_fix(params, machine)
-        if fix is not None:
-            machine.send_query(fix)
-            (exchange,) = transport.run()
-            flow.raise_error(exchange)
     except OperationalError:
         if until is not None and time.monotonic() >= until:
             raise plan.timed_out(host) from None
@@ -571,9 +594,7 @@ def connect(
         if wanted == "any":
             return transport
         try:
-            facts = plan.session_facts(
-                transport.machine.parameters, functools.partial(_show, transport)
-            )
+            facts = transport.wait(startup.session_facts(transport.machine))
         except Error as exc:
             transport.close()
             failures.append(exc)
@@ -584,10 +605,3 @@ def connect(
         transport.close()
         failures.append(refusal)
     raise plan.combined_error(failures)
-
-
-def _show(transport: Transport, sql: str) -> str:
-    """The single value of a one-row query (SHOW, pg_is_in_recovery)."""
-    transport.machine.send_query(sql)
-    (exchange,) = transport.run()
-    return flow.single_value(exchange)
