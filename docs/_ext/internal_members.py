@@ -16,10 +16,9 @@ INTERNAL_MEMBERS: dict[str, tuple[str, ...]] = {
         "execute_simple",
         "request",
         "fail",
-        "discover_types",
     ),
     "purepg.cursor.Cursor": ("result_formats",),
-    "purepg.aio.AsyncConnection": ("execute_simple", "request", "fail", "discover_types"),
+    "purepg.aio.AsyncConnection": ("execute_params", "execute_simple", "request", "fail"),
     "purepg.codecs.registry.Registry": (
         "encode_all",
         "encode_many",

@@ -19,7 +19,11 @@ PSYCOPG2 = "psycopg2"
 PUREPG = "purepg"
 PGFACADE_PSYCOPG2 = "pgfacade-psycopg2"
 PGFACADE_PUREPG = "pgfacade-purepg"
-DRIVER_NAMES: tuple[str, ...] = (PSYCOPG2, PUREPG, PGFACADE_PSYCOPG2, PGFACADE_PUREPG)
+PUREPG_AIO = "purepg-aio"
+"""``purepg.aio`` run blocking by ``tests.conformance.aio_adapter`` (module: ``purepg``)."""
+DRIVER_NAMES: tuple[str, ...] = (PSYCOPG2, PUREPG, PUREPG_AIO, PGFACADE_PSYCOPG2, PGFACADE_PUREPG)
+PUREPG_FAMILY: tuple[str, ...] = (PUREPG, PUREPG_AIO, PGFACADE_PUREPG)
+"""The drivers whose client side is purepg (its auth, TLS, GSSAPI, messages)."""
 
 NOTIFY_TIMEOUT = 10.0
 """How long ``Driver.wait_for_notifies`` waits before giving up (a limit, never asserted)."""
@@ -50,6 +54,11 @@ class Driver:
     def connect(self, **params: Any) -> Any:
         """Connect with libpq keyword arguments."""
         return self.connect_function(**params)
+
+    @property
+    def uses_purepg(self) -> bool:
+        """purepg talks to the server: purepg itself, its asyncio API or pgfacade over it."""
+        return self.name in PUREPG_FAMILY
 
     @property
     def is_raw_psycopg2(self) -> bool:
@@ -120,6 +129,11 @@ def load_driver(name: str) -> Driver:
     if name == PUREPG:
         module = _import("purepg", name)
         return Driver(name, module, _require_connect(module, name))
+    if name == PUREPG_AIO:
+        _require_connect(_import("purepg.aio", name), name)
+        from tests.conformance import aio_adapter
+
+        return Driver(name, _import("purepg", name), aio_adapter.connect)
     if name in (PGFACADE_PSYCOPG2, PGFACADE_PUREPG):
         backend = name.split("-", 1)[1]
         _require_connect(_import(backend, name), name)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
+from tests.conformance.drivers import PUREPG, PUREPG_AIO
+
 
 class Matcher:
     """An expectation that is checked by code rather than by ``==``."""
@@ -175,6 +177,14 @@ def assert_value(actual: Any, expected: Any) -> None:
 
 _CANONICAL = object()
 
+SAME_EXPECTATIONS_AS = {PUREPG_AIO: PUREPG}
+"""Drivers held to another driver's expectations: the asyncio API promises what purepg does."""
+
+
+def expectations_of(driver_name: str) -> str:
+    """The driver name whose ``Differs`` entries apply to ``driver_name``."""
+    return SAME_EXPECTATIONS_AS.get(driver_name, driver_name)
+
 
 @dataclass(frozen=True)
 class Differs:
@@ -196,7 +206,7 @@ class Expectation:
     def for_driver(self, driver_name: str) -> tuple[Any, Any]:
         """(value to send, expected result) for that driver."""
         send, expected = self.send, self.expected
-        difference = self.differs.get(driver_name)
+        difference = self.differs.get(expectations_of(driver_name))
         if difference is not None:
             if difference.send is not _CANONICAL:
                 send = difference.send

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.conformance.drivers import PGFACADE_PUREPG, PUREPG, Driver
+from tests.conformance.drivers import Driver
 from tests.conformance.test_auth import assert_refused, query_one
 from tests.harness.auth_modes import GSS
 from tests.harness.gss_prerequisites import DEBIAN_MAJOR
@@ -36,7 +36,7 @@ def has_gssapi(driver: Driver) -> bool:
     libpq refuses ``gssencmode=require`` before connecting when it is built without GSSAPI;
     purepg needs its ``gss`` extra (the ``gssapi`` package).
     """
-    if driver.name in (PUREPG, PGFACADE_PUREPG):
+    if driver.uses_purepg:
         try:
             import gssapi  # noqa: F401
         except ImportError:

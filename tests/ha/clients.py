@@ -1,17 +1,14 @@
-"""The clients of the high-availability tests: every DB-API driver and ``purepg.aio``.
+"""The clients of the high-availability tests: every driver of the conformance suite.
 
-A test only needs to connect, run a statement, commit and close; ``Client`` offers exactly that,
-so that the asyncio driver (run on a private event loop) takes the same tests as the others.
+A test only needs to connect, run a statement, commit and close; ``Client`` offers exactly that.
+``purepg-aio`` is one of them: the conformance driver runs ``purepg.aio`` on an event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from tests.conformance.drivers import PUREPG, Driver, load_driver
-
-PUREPG_AIO = "purepg-aio"
+from tests.conformance.drivers import load_driver
 
 
 class Session:
@@ -35,67 +32,18 @@ class Session:
         self.connection.close()
 
 
-class AsyncSession(Session):
-    """A ``purepg.aio`` connection driven on the client's own event loop."""
-
-    def __init__(self, connection: Any, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(connection)
-        self.loop = loop
-
-    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        async def run() -> list[tuple[Any, ...]]:
-            cursor = self.connection.cursor()
-            await cursor.execute(sql, args or None)
-            rows = await cursor.fetchall() if cursor.description else []
-            await cursor.close()
-            return list(rows)
-
-        return self.loop.run_until_complete(run())
-
-    def commit(self) -> None:
-        self.loop.run_until_complete(self.connection.commit())
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.connection.close())
-
-
 class Client:
-    """How one driver connects; ``name`` is a ``--drivers`` name or ``purepg-aio``."""
+    """How one driver connects; ``name`` is a ``--drivers`` name."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.driver: Driver | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        if name == PUREPG_AIO:
-            self.loop = asyncio.new_event_loop()
-        else:
-            self.driver = load_driver(name)
+        self.driver = load_driver(name)
 
     @property
     def module(self) -> Any:
         """The module whose exception classes the client raises (DB-API names)."""
-        if self.driver is not None:
-            return self.driver.module
-        import purepg
-
-        return purepg
+        return self.driver.module
 
     def connect(self, **params: Any) -> Session:
         """A session with libpq keywords, as the driver's ``connect`` takes them."""
-        if self.loop is not None:
-            import purepg.aio
-
-            connection = self.loop.run_until_complete(purepg.aio.connect(**params))
-            return AsyncSession(connection, self.loop)
-        assert self.driver is not None
         return Session(self.driver.connect(**params))
-
-    def close(self) -> None:
-        """Release the client's event loop, if it has one."""
-        if self.loop is not None:
-            self.loop.close()
-
-
-def client_names(drivers: list[str]) -> list[str]:
-    """The selected drivers, plus ``purepg-aio`` when ``purepg`` is selected."""
-    return [*drivers, PUREPG_AIO] if PUREPG in drivers else list(drivers)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.plugin import selected_drivers
-from tests.ha.clients import Client, client_names
+from tests.ha.clients import Client
 from tests.harness.replication import Node, ReplicaSet, admin_value
 
 AUTH_MODE = "scram-sha-256"
@@ -25,7 +25,7 @@ _pairs: dict[int, ReplicaSet] = {}
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "client_name" in metafunc.fixturenames:
-        names = client_names(selected_drivers(metafunc.config))
+        names = selected_drivers(metafunc.config)
         only = metafunc.definition.get_closest_marker("only_clients")
         if only is not None:
             names = [name for name in names if name in only.args]
@@ -60,16 +60,14 @@ def pair(pg_major: int, replica_sets: dict[int, ReplicaSet]) -> ReplicaSet:
 
 
 @pytest.fixture
-def client(client_name: str) -> Iterator[Client]:
+def client(client_name: str) -> Client:
     """The driver under test, as a ``Client``; skipped when it cannot be loaded."""
     from tests.conformance.drivers import DriverUnavailableError
 
     try:
-        made = Client(client_name)
+        return Client(client_name)
     except DriverUnavailableError as exc:
         pytest.skip(str(exc))
-    yield made
-    made.close()
 
 
 def connect_params(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from tests.ha.clients import PUREPG_AIO, Client
+from tests.conformance.drivers import DRIVER_NAMES
+from tests.ha.clients import Client
 from tests.ha.conftest import TABLE
 from tests.ha.writer import run_failover
 from tests.harness.binaries import SUPPORTED_MAJORS
 from tests.harness.replication import ReplicaSet, admin_value
 
-CLIENTS = ("psycopg2", "purepg", PUREPG_AIO, "pgfacade-psycopg2", "pgfacade-purepg")
 BEFORE = 200
 AFTER = 50
 
@@ -30,10 +30,9 @@ def main(argv: list[str]) -> None:
         try:
             create = f"CREATE TABLE {TABLE} (n integer NOT NULL); GRANT ALL ON {TABLE} TO PUBLIC"
             admin_value(pair.primary, create, dbname=pair.primary.dbname)
-            for name in CLIENTS:
+            for name in DRIVER_NAMES:
                 client = Client(name)
                 outcome = run_failover(client, pair, BEFORE, AFTER)
-                client.close()
                 found = sum(outcome.found.get(number, 0) for number in outcome.committed)
                 doubt = outcome.found.get(outcome.in_doubt, 0) if outcome.in_doubt else "-"
                 print(

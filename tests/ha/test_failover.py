@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ha.clients import PUREPG_AIO, Client
+from tests.conformance.drivers import PUREPG_FAMILY
+from tests.ha.clients import Client
 from tests.ha.conftest import connect_params
 from tests.ha.writer import FailoverOutcome, run_failover
 from tests.harness.replication import ReplicaSet
 
 BEFORE = 20
 AFTER = 5
-PUREPG_CLIENTS = ("purepg", PUREPG_AIO, "pgfacade-purepg")
 
 _outcomes: dict[tuple[int, str], FailoverOutcome] = {}
 
@@ -55,7 +55,7 @@ def test_the_next_connect_after_the_failover_reaches_the_new_primary(
     assert outcome.first_write_port == outcome.new_primary_port
 
 
-@pytest.mark.only_clients(*PUREPG_CLIENTS)  # libpq does not name the COMMIT
+@pytest.mark.only_clients(*PUREPG_FAMILY)  # libpq does not name the COMMIT
 def test_purepg_says_the_outcome_of_the_cut_commit_is_unknown(outcome: FailoverOutcome) -> None:
     assert "may or may not have been committed" in str(outcome.commit_error)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tests.conformance.drivers import DRIVER_NAMES
 from tests.harness.auth_modes import GSS, MATRIX_MODES
 from tests.harness.kerberos import SERVER_NOTE
 from tests.harness.results import results_dir
@@ -22,7 +23,6 @@ SUITE_COLUMN = "suite"
 COLUMNS = (*MATRIX_MODES, SUITE_COLUMN)
 COLUMN_NOTES = {GSS: SERVER_NOTE}
 """Printed under the matrix when the column is shown: a column that runs on another server."""
-DRIVER_ORDER = ("psycopg2", "purepg", "pgfacade-psycopg2", "pgfacade-purepg")
 OK_OUTCOMES = ("passed", "xfailed", "xpassed")
 FAILED_OUTCOMES = ("failed", "error")
 
@@ -111,7 +111,7 @@ def format_cell(counts: Cell | None) -> str:
 
 def _row_sort_key(row: tuple[str, str]) -> tuple[int, str, int]:
     driver, major = row
-    driver_rank = DRIVER_ORDER.index(driver) if driver in DRIVER_ORDER else len(DRIVER_ORDER)
+    driver_rank = DRIVER_NAMES.index(driver) if driver in DRIVER_NAMES else len(DRIVER_NAMES)
     major_number = int(major[2:]) if major.startswith("pg") else 0
     return driver_rank, driver, major_number
 

@@ -181,3 +181,12 @@ def test_matrix_has_a_row_per_driver_and_major_and_a_column_per_auth_mode():
     assert lines[0].split() == ["driver", "postgres", AUTH_MODES[0], "suite"]
     assert lines[1].split() == ["psycopg2", "pg18", ".", "1/1"]
     assert lines[2].split() == ["purepg", "pg13", "1/1", "."]
+
+
+def test_matrix_rows_follow_the_order_of_the_driver_list():
+    names = ["pgfacade-purepg", "purepg-aio", "purepg"]
+    records = [passing_record(name, 1, driver_name=name, pg_major=16) for name in names]
+
+    rows = [line.split()[0] for line in matrix.render(records).splitlines()[1:]]
+
+    assert rows == ["purepg", "purepg-aio", "pgfacade-purepg"]

@@ -23,17 +23,11 @@ from purepg.connection_options import ConnectPlan
 from purepg.core import discovery, executing, named, notify, requests, transactions
 from purepg.core.cursor_state import CursorState
 from purepg.core.named import NamedCursorState
-from purepg.core.session import (
-    DEFAULT_PREPARE_THRESHOLD,
-    DEFAULT_STATEMENT_CACHE_SIZE,
-    Session,
-)
+from purepg.core.session import Session
 from purepg.core.streams import CopyOutStream, PortalStream, RowStream
 from purepg.errors import InterfaceError, ProgrammingError
 
 if TYPE_CHECKING:
-    import ssl
-
     from purepg.codecs.registry import Registry
     from purepg.core.operation import Operation
     from purepg.core.streams import Batches
@@ -48,32 +42,15 @@ T = TypeVar("T")
 Piece = TypeVar("Piece")
 
 
-async def connect(
-    dsn: str | None = None,
-    *,
-    ssl_context: ssl.SSLContext | None = None,
-    statement_timeout: int | float | str | None = None,
-    socket_timeout: float | str | None = None,
-    statement_cache_size: int = DEFAULT_STATEMENT_CACHE_SIZE,
-    prepare_threshold: int = DEFAULT_PREPARE_THRESHOLD,
-    **params: Any,
-) -> AsyncConnection:
+async def connect(dsn: str | None = None, **params: Any) -> AsyncConnection:
     """Open a connection: the parameters of ``purepg.connect`` (libpq keywords, PG*
     environment variables, ``~/.pgpass``, ``ssl_context``, ``statement_timeout``,
     ``socket_timeout``, the statement cache), ``connect_timeout`` per attempt."""
     from purepg.io.aio import connect as open_transport
 
-    plan = ConnectPlan(
-        dsn,
-        params,
-        ssl_context,
-        statement_timeout,
-        socket_timeout,
-        statement_cache_size,
-        prepare_threshold,
-    )
+    plan = ConnectPlan.from_arguments(dsn, params)
     transport = await open_transport(
-        plan.params, ssl_context, plan.extra_options, socket_timeout=plan.socket_timeout
+        plan.params, plan.ssl_context, plan.extra_options, socket_timeout=plan.socket_timeout
     )
     return AsyncConnection(transport, plan.registry(), plan.shown_dsn, plan.statements)
 
@@ -146,6 +123,12 @@ class AsyncConnection(Session):
     ) -> Exchange:
         """``sql`` with ``$n`` placeholders and one parameter set, via the statement cache."""
         return await self._wait(requests.execute_params(self, sql, param_set, prepare))
+
+    async def run(self, sql: str, **params: Any) -> list[list[Any]] | None:
+        """pg8000-style ``:name`` query, rows as lists (``purepg.native``)."""
+        from purepg import native
+
+        return await native.run_async(self, sql, params)
 
     def stream(self, sql: str, param_set: ParamSet, size: int) -> AsyncIterator[Result]:
         """``Connection.stream``: results in batches of ``size`` rows, ``async for``."""

@@ -15,13 +15,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from purepg import errors
-from purepg.connection_options import ISOLATION_LEVEL_AUTOCOMMIT, ConnectPlan
-from purepg.core import discovery, notify, requests, transactions
-from purepg.core.session import (
+from purepg.connection_options import (
     DEFAULT_PREPARE_THRESHOLD,
     DEFAULT_STATEMENT_CACHE_SIZE,
-    Session,
+    ISOLATION_LEVEL_AUTOCOMMIT,
+    ConnectPlan,
 )
+from purepg.core import discovery, notify, requests, transactions
+from purepg.core.session import Session
 from purepg.core.streams import CopyOutStream, PortalStream
 from purepg.errors import InterfaceError
 

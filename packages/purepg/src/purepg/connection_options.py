@@ -7,6 +7,11 @@ from typing import Any
 
 from purepg.errors import ProgrammingError
 
+DEFAULT_STATEMENT_CACHE_SIZE = 100
+"""Named prepared statements a connection keeps at most (0: none, only unnamed ones)."""
+DEFAULT_PREPARE_THRESHOLD = 5
+"""Executions of a query with parameters before it becomes a named prepared statement."""
+
 # psycopg2's isolation level constants.
 ISOLATION_LEVEL_AUTOCOMMIT = 0
 ISOLATION_LEVEL_READ_UNCOMMITTED = 4
@@ -110,12 +115,27 @@ class ConnectPlan:
 
             resolved = mode_for_context(resolved)
         self.params = resolved
+        self.ssl_context = ssl_context
         self.extra_options = statement_timeout_option(statement_timeout)
         self.shown_dsn = ""
         if dsn:
             from purepg.redaction import masked_dsn
 
             self.shown_dsn = masked_dsn(dsn)
+
+    @classmethod
+    def from_arguments(cls, dsn: str | None, arguments: dict[str, Any]) -> ConnectPlan:
+        """The plan for ``connect(dsn, **arguments)``: the keywords ``purepg.connect`` names
+        taken out of ``arguments``, the rest being libpq keywords."""
+        return cls(
+            dsn,
+            arguments,
+            arguments.pop("ssl_context", None),
+            arguments.pop("statement_timeout", None),
+            arguments.pop("socket_timeout", None),
+            arguments.pop("statement_cache_size", DEFAULT_STATEMENT_CACHE_SIZE),
+            arguments.pop("prepare_threshold", DEFAULT_PREPARE_THRESHOLD),
+        )
 
     @staticmethod
     def registry() -> Any:

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 from purepg.errors import ProgrammingError
 
 if TYPE_CHECKING:
+    from purepg.aio import AsyncConnection
     from purepg.connection import Connection
+    from purepg.core.cursor_state import CursorState
+    from purepg.core.session import Session
 
 
 def connect(dsn: str | None = None, **params: Any) -> Connection:
@@ -29,6 +32,27 @@ def connect(dsn: str | None = None, **params: Any) -> Connection:
 
 def run(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[Any]] | None:
     """Run ``sql`` with ``:name`` parameters on ``connection``; see the module docstring."""
+    query, args = bound_query(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(query, args)
+        rows = cursor.fetchall() if cursor.description is not None else None
+        return take_result(connection, cursor, rows)
+
+
+async def run_async(
+    connection: AsyncConnection, sql: str, params: dict[str, Any]
+) -> list[list[Any]] | None:
+    """``run`` on an asyncio connection."""
+    query, args = bound_query(sql, params)
+    async with connection.cursor() as cursor:
+        await cursor.execute(query, args)
+        rows = await cursor.fetchall() if cursor.description is not None else None
+        return take_result(connection, cursor, rows)
+
+
+def bound_query(sql: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+    """What ``cursor.execute`` runs for ``sql`` and its ``:name`` parameters: the parsed
+    query with the parameters, or the text as-is (simple protocol) when it has none."""
     from purepg import sql as sql_module
 
     parsed = sql_module.parse_colon(sql)
@@ -37,25 +61,30 @@ def run(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[A
     if unused:
         listed = ", ".join(repr(name) for name in unused)
         raise ProgrammingError(f"parameters not used by the query: {listed}")
-    with connection.cursor() as cursor:
-        if names:
-            cursor.execute(parsed, params)  # a missing parameter is a ProgrammingError
-        else:
-            cursor.execute(sql)
-        connection.row_count = cursor.rowcount
-        if cursor.description is None:
-            connection.columns = None
-            return None
-        connection.columns = [
-            {
-                "name": column.name,
-                "table_oid": column.table_oid,
-                "column_attrnum": column.column_number,
-                "type_oid": column.type_oid,
-                "type_size": column.type_size,
-                "type_modifier": column.type_modifier,
-                "format": column.format,
-            }
-            for column in cursor.column_details
-        ]
-        return [list(row) for row in cursor.fetchall()]
+    if not names:
+        return sql, None
+    return parsed, params  # a missing parameter is a ProgrammingError when bound
+
+
+def take_result(
+    connection: Session, cursor: CursorState, rows: list[tuple[Any, ...]] | None
+) -> list[list[Any]] | None:
+    """The rows as lists (None without a result); ``connection.columns`` and
+    ``row_count`` set from the cursor."""
+    connection.row_count = cursor.rowcount
+    if rows is None:
+        connection.columns = None
+        return None
+    connection.columns = [
+        {
+            "name": column.name,
+            "table_oid": column.table_oid,
+            "column_attrnum": column.column_number,
+            "type_oid": column.type_oid,
+            "type_size": column.type_size,
+            "type_modifier": column.type_modifier,
+            "format": column.format,
+        }
+        for column in cursor.column_details
+    ]
+    return [list(row) for row in rows]

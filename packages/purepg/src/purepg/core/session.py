@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from purepg import errors
-from purepg.connection_options import begin_statement, parse_isolation_level
+from purepg.connection_options import (
+    DEFAULT_PREPARE_THRESHOLD,
+    DEFAULT_STATEMENT_CACHE_SIZE,
+    begin_statement,
+    parse_isolation_level,
+)
 from purepg.errors import InterfaceError, ProgrammingError
 from purepg.protocol import flow
 from purepg.protocol.machine import FAILED
@@ -32,10 +37,6 @@ if TYPE_CHECKING:
         def closed(self) -> bool: ...
 
         def abort(self) -> None: ...
-
-
-DEFAULT_STATEMENT_CACHE_SIZE = 100
-DEFAULT_PREPARE_THRESHOLD = 5
 
 
 def lost_during_commit(error: errors.Error) -> errors.Error:
