@@ -12,13 +12,10 @@ differences (setters that would need I/O are ``await conn.set_session(...)``; it
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from purepg import errors
 from purepg.connection_options import ConnectPlan
 from purepg.core import discovery, executing, named, notify, requests, transactions
 from purepg.core.cursor_state import CursorState
@@ -28,14 +25,13 @@ from purepg.core.streams import CopyOutStream, PortalStream, RowStream
 from purepg.errors import InterfaceError, ProgrammingError
 
 if TYPE_CHECKING:
-    from purepg.codecs.registry import Registry
     from purepg.core.operation import Operation
     from purepg.core.streams import Batches
     from purepg.io.aio import AsyncTransport
     from purepg.protocol.machine import Exchange, ParamSet, Result
     from purepg.protocol.messages import Notification
     from purepg.sql import ParsedQuery
-    from purepg.statements import PreparedQuery, StatementCache
+    from purepg.statements import PreparedQuery
     from purepg.tpc import Xid
 
 T = TypeVar("T")
@@ -62,21 +58,10 @@ class AsyncConnection(Session):
     """
 
     _transport: AsyncTransport
-
-    def __init__(
-        self,
-        transport: AsyncTransport,
-        registry: Registry,
-        dsn: str = "",
-        statements: StatementCache | None = None,
-    ) -> None:
-        super().__init__(transport, registry, dsn, statements)
-        self._lock: asyncio.Lock | None = None
+    _new_lock = staticmethod(asyncio.Lock)
 
     async def _wait(self, operation: Operation[T]) -> T:
         """``operation``'s result, its I/O done with asyncio; one operation at a time."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()  # created in the running loop
         async with self._lock:
             return await self._transport.wait(operation)
 
@@ -227,30 +212,15 @@ class AsyncConnection(Session):
         self._check_open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         """Commit on success, roll back on an exception; the connection stays open."""
-        if self.closed:
-            return
-        if exc_type is None:
-            await self.commit()
-        else:
-            with contextlib.suppress(errors.Error):
-                await self.rollback()
+        await self._wait(transactions.end_block(self, exc_info[0] is not None))
 
 
 class AsyncCursor(CursorState):
     """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
 
     connection: AsyncConnection
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        super().__init__(connection)
-        self._open_iterator: weakref.ref[AsyncGenerator[Any, None]] | None = None
 
     async def execute(
         self,
@@ -366,12 +336,7 @@ class AsyncCursor(CursorState):
     async def __aenter__(self) -> AsyncCursor:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Generator, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from purepg import errors
 from purepg.connection_options import (
     DEFAULT_PREPARE_THRESHOLD,
     DEFAULT_STATEMENT_CACHE_SIZE,
@@ -29,14 +27,12 @@ from purepg.errors import InterfaceError
 if TYPE_CHECKING:
     import ssl
 
-    from purepg.codecs.registry import Registry
     from purepg.core.operation import Operation
     from purepg.core.streams import Batches
     from purepg.cursor import Cursor
     from purepg.io.blocking import Transport
     from purepg.protocol.machine import Exchange, ParamSet, Result
     from purepg.protocol.messages import Notification
-    from purepg.statements import StatementCache
     from purepg.tpc import Xid
 
 T = TypeVar("T")
@@ -94,16 +90,7 @@ class Connection(Session):
     """A connection to one PostgreSQL server (DB-API 2.0, psycopg2-compatible semantics)."""
 
     _transport: Transport
-
-    def __init__(
-        self,
-        transport: Transport,
-        registry: Registry,
-        dsn: str = "",
-        statements: StatementCache | None = None,
-    ) -> None:
-        super().__init__(transport, registry, dsn, statements)
-        self._lock = threading.RLock()
+    _new_lock = staticmethod(threading.RLock)
 
     def _wait(self, operation: Operation[T]) -> T:
         """``operation``'s result, its I/O done on the socket; one operation at a time."""
@@ -333,20 +320,9 @@ class Connection(Session):
         self._check_open()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Commit on success, roll back on an exception; the connection stays open."""
-        if self.closed:
-            return
-        if exc_type is None:
-            self.commit()
-        else:
-            with contextlib.suppress(errors.Error):
-                self.rollback()
+        self._wait(transactions.end_block(self, exc_info[0] is not None))
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)

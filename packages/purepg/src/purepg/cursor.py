@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from purepg.core import executing, named
@@ -32,10 +31,6 @@ class Cursor(CursorState):
     """A client-side cursor: each execute fetches its whole result, fetch* decode rows."""
 
     connection: Connection
-
-    def __init__(self, connection: Connection) -> None:
-        super().__init__(connection)
-        self._open_iterator: weakref.ref[Generator[Any, None, None]] | None = None
 
     # -- executing ----------------------------------------------------------------------------
 
@@ -169,12 +164,7 @@ class Cursor(CursorState):
     def __enter__(self) -> Cursor:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

@@ -18,7 +18,7 @@ from purepg.codecs.registry import Encoded
 
 _CANONICAL_LENGTH = 36  # 8-4-4-4-12 hex digits
 _HEX_DIGITS = 32
-_HYPHEN = 45  # b"-"[0]
+_HYPHENS = b"----"  # between the 8-4-4-4-12 groups
 _UNKNOWN = SafeUUID.unknown
 
 
@@ -70,7 +70,7 @@ _new: Callable[[type[UUID]], UUID] = object.__new__
 
 def decode_uuid_text(data: bytes) -> UUID:
     """uuid text: '12345678-1234-5678-1234-567812345678' (any other spelling: ``UUID()``)."""
-    if len(data) == _CANONICAL_LENGTH and data[8] == data[13] == data[18] == data[23] == _HYPHEN:
+    if len(data) == _CANONICAL_LENGTH and data[8:24:5] == _HYPHENS:  # 8, 13, 18 and 23
         digits = data.replace(b"-", b"")
         if len(digits) != _HEX_DIGITS:
             raise ValueError("badly formed hexadecimal UUID string: too many hyphens")

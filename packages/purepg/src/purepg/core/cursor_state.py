@@ -37,6 +37,8 @@ class CursorState:
         self.max_buffered_rows = 0
         """Debug counter: the most rows ``stream()`` ever held at once."""
         self._query: str | None = None
+        self._open_iterator: Any = None
+        """A weak reference to the running ``stream()`` / ``copy_out()`` iterator, if any."""
         self._closed = False
         self._decoder_memo: tuple[list[Column], Registry, int, list[Decoder]] | None = None
         self._reset()
@@ -133,6 +135,10 @@ class CursorState:
     def _fetch_all(self) -> list[tuple[Any, ...]]:
         """Every remaining row, each raw payload replaced by its row as it is decoded."""
         rows = self._check_result()
+        if len(rows) - self._pos == 1:  # one row left (a one-row query): decoded as a row
+            row = self._fetch_one()
+            rows[-1] = row
+            return [row]  # type: ignore[list-item] # one row was left: not None
         return self._decode(rows, len(rows), keep=True)
 
     def _decode(self, rows: list[Any], end: int, keep: bool = False) -> list[tuple[Any, ...]]:

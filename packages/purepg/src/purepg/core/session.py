@@ -86,6 +86,11 @@ class Session:
     ProgrammingError = errors.ProgrammingError
     NotSupportedError = errors.NotSupportedError
 
+    @staticmethod
+    def _new_lock() -> Any:
+        """The lock that serialises this connection's operations (the shells choose)."""
+        raise NotImplementedError
+
     def __init__(
         self,
         transport: Transport,
@@ -108,6 +113,8 @@ class Session:
         self._read_only: bool | None = None
         self._deferrable: bool | None = None
         self._closed = False
+        self._lock = self._new_lock()
+        """One operation at a time: a thread lock (blocking) or an asyncio lock."""
         self._types_discovered = False
         if statements is None:
             statements = StatementCache(DEFAULT_STATEMENT_CACHE_SIZE, DEFAULT_PREPARE_THRESHOLD)

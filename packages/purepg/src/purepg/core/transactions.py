@@ -3,6 +3,7 @@ extension), as operations."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from purepg import errors
@@ -37,6 +38,18 @@ def rollback(session: Session) -> Operation[None]:
     session._check_no_tpc("rollback")
     if session.transaction_status != "I":
         yield from execute_simple(session, "ROLLBACK")
+
+
+def end_block(session: Session, failed: bool) -> Operation[None]:
+    """The end of a ``with conn:`` block: commit on success, roll back (quietly) when the
+    block ``failed``; nothing on a closed connection, which stays open either way."""
+    if session.closed:
+        return
+    if not failed:
+        yield from commit(session)
+        return
+    with contextlib.suppress(errors.Error):
+        yield from rollback(session)
 
 
 def set_session(

@@ -12,8 +12,8 @@ import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from purepg.core import startup
 from purepg.core.operation import Receive
@@ -300,27 +300,81 @@ async def _ssl_request(sock: socket.socket, host: HostAddress, until: float | No
     return True
 
 
+def _new_machine(
+    connection: Any, params: ConnectParams, host: HostAddress, extra_options: str | None
+) -> Machine:
+    """A machine for ``connection`` (an asyncio transport or writer: its ``ssl_object`` and
+    ``gss_encrypted`` tell how it is encrypted), with the StartupMessage queued."""
+    ssl_object = connection.get_extra_info("ssl_object")
+    certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    gss_encrypted = getattr(connection, "gss_encrypted", False)
+    return flow.start_machine(
+        params,
+        host,
+        extra_options,
+        certificate,
+        ssl_object is not None,
+        gss_encrypted=gss_encrypted,
+    )
+
+
+class _StartupProtocol(asyncio.StreamReaderProtocol):
+    """A stream protocol that sends the StartupMessage the moment the TLS handshake ends.
+
+    With TLS 1.3 the server checks the client certificate only after the client's last
+    handshake flight; refusing it, it sends an alert ("unknown ca") and resets the connection.
+    When a write fails, asyncio drops what it has not read yet: a StartupMessage written once
+    the handshake has returned to us may meet that reset, and the alert is lost. Written
+    here, inside asyncio's handshake step, it leaves with that flight (Python 3.11+: in the
+    same send), before the server can answer; the alert is then read and reported.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, start: Callable[[asyncio.BaseTransport], Machine]
+    ) -> None:
+        super().__init__(reader)
+        self._start = start
+        self.machine: Machine | None = None
+        self.error: Error | None = None
+        """Why no machine could be made (raised once the handshake has returned)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        try:
+            self.machine = self._start(transport)
+        except Error as exc:
+            self.error = exc
+            return
+        cast("asyncio.WriteTransport", transport).write(self.machine.data_to_send())
+
+
 async def _open_streams(
     sock: socket.socket,
     host: HostAddress,
     params: ConnectParams,
     context: ssl.SSLContext | None,
+    *,
     until: float | None,
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    start: Callable[[asyncio.BaseTransport], Machine],
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, Machine | None]:
     """asyncio streams over ``sock``, with the TLS handshake (before ``until``) when
-    ``context`` is given."""
+    ``context`` is given; then also the machine ``start`` made, its StartupMessage sent (see
+    ``_StartupProtocol``)."""
     if context is None:
-        return await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
+        reader, writer = await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
+        return reader, writer, None
     from purepg import tls
 
-    server_hostname = tls.server_hostname(params, host) or ""  # "": no SNI, no name check
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=STREAM_LIMIT, loop=loop)
+    protocol = _StartupProtocol(reader, start)
     try:
-        return await asyncio.open_connection(
+        transport, _ = await loop.create_connection(
+            lambda: protocol,
             sock=sock,
             ssl=context,
-            server_hostname=server_hostname,
+            server_hostname=tls.server_hostname(params, host) or "",  # "": no SNI, no name check
             ssl_handshake_timeout=plan.remaining(until),
-            limit=STREAM_LIMIT,
         )
     except ssl.SSLCertVerificationError as exc:
         raise OperationalError(
@@ -333,27 +387,25 @@ async def _open_streams(
         if until is not None and time.monotonic() >= until:  # asyncio's handshake timeout
             raise plan.timed_out(host) from None
         raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
+    if protocol.error is not None:
+        transport.abort()
+        raise protocol.error
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop), protocol.machine
 
 
 async def _start(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
+    machine: Machine,
     peer: Any,
     host: HostAddress,
     *,
     params: ConnectParams,
-    extra_options: str | None,
     until: float | None,
 ) -> AsyncTransport:
     """Authenticate and wait for the first ReadyForQuery, before ``until`` (the
     ``connect_timeout`` deadline)."""
     ssl_object = writer.get_extra_info("ssl_object")
-    certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-    tls = ssl_object is not None
-    gss_encrypted = getattr(writer, "gss_encrypted", False)
-    machine = flow.start_machine(
-        params, host, extra_options, certificate, tls, gss_encrypted=gss_encrypted
-    )
     transport = AsyncTransport(reader, writer, machine, host, peer)
     transport.deadline = until
     try:
@@ -384,6 +436,10 @@ async def _connect_host(
     sslmode = params.sslmode
     direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
+
+    def start(connection: Any) -> Machine:
+        return _new_machine(connection, params, host, extra_options)
+
     for attempt in plan.tls_attempts(host, params):
         sock, peer, until = await _open_socket(host, params)
         try:
@@ -408,11 +464,13 @@ async def _connect_host(
                             "support SSL, but SSL was required"
                         )
                     context = None  # 'N': carry on in plain text on the same socket
-            reader, writer = await _open_streams(sock, host, params, context, until)
+            reader, writer, machine = await _open_streams(
+                sock, host, params, context, until=until, start=start
+            )
             if encryption is not None:
                 reader, writer = gssenc.encrypted_streams(reader, writer, encryption)
             return await _start(
-                reader, writer, peer, host, params=params, extra_options=extra_options, until=until
+                reader, writer, machine or start(writer), peer, host, params=params, until=until
             )
         except (OSError, Error) as exc:
             sock.close()

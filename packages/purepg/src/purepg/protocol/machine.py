@@ -26,7 +26,7 @@ from __future__ import annotations
 import struct
 from collections import deque
 from collections.abc import Sequence
-from typing import NamedTuple, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from purepg.errors import DataError, Error, InterfaceError, OperationalError, ProtocolViolation
 from purepg.errors import error_from_fields as _error_from_fields
@@ -75,34 +75,26 @@ ROW_DESCRIPTIONS_KEPT = 64
 ROW_DESCRIPTION_KEPT_SIZE = 0x10000
 """The largest RowDescription kept (hundreds of columns): a server sending huge ones cannot
 make the cache hold ``ROW_DESCRIPTIONS_KEPT`` times the largest message."""
+COMMAND_TAGS_KEPT = 64
+"""Distinct CommandComplete messages a connection keeps parsed."""
+COMMAND_TAG_KEPT_SIZE = 64
+"""The longest CommandComplete kept (a tag is a command name and up to two numbers)."""
 NOTICES_KEPT = 50
 """Notices a machine keeps until its owner collects them (the newest, as psycopg2 keeps 50):
 a server sending notices without end cannot grow memory."""
 PARAMETERS_KEPT = 1000
 """Distinct ParameterStatus names a server may report (PostgreSQL reports about 20)."""
 
-# What a server may send before its first ReadyForQuery.
-_STARTUP_MESSAGE_TYPES = frozenset(
-    (
-        KIND_AUTHENTICATION,
-        KIND_ERROR_RESPONSE,
-        KIND_NEGOTIATE_PROTOCOL_VERSION,
-        KIND_NOTICE_RESPONSE,
-        KIND_PARAMETER_STATUS,
-        KIND_BACKEND_KEY_DATA,
-        KIND_READY_FOR_QUERY,
-    )
-)
-# ParameterStatus, NoticeResponse, NotificationResponse (any time) and ErrorResponse.
-_ASYNC_OR_ERROR = frozenset(
-    (KIND_PARAMETER_STATUS, KIND_NOTICE_RESPONSE, KIND_NOTIFICATION_RESPONSE, KIND_ERROR_RESPONSE)
-)
-_EMPTY_COMPLETIONS = frozenset((KIND_PARSE_COMPLETE, KIND_BIND_COMPLETE, KIND_CLOSE_COMPLETE))
 _READY_STATUSES = {b"I": "I", b"T": "T", b"E": "E"}
 """ReadyForQuery's transaction status byte -> ``transaction_status``."""
+_READY_FOR_QUERY_HEADER = b"Z\0\0\0\x05"
+"""A ReadyForQuery message up to its status byte."""
 
 
-_unpack_int32 = struct.Struct("!i").unpack_from
+_unpack_header = struct.Struct("!Bi").unpack_from
+"""A message's type byte and length."""
+_MAX_LENGTHS = {kind: size + 4 for kind, size in messages.MAX_PAYLOAD_LENGTHS.items()}
+"""The largest valid length of each backend message type (``messages.parse_header``'s check)."""
 _DESCRIBE_PORTAL = messages.describe(b"P", b"")
 _EXECUTE_ALL = messages.execute(b"", 0)
 _EXECUTE_ALL_SYNC = _EXECUTE_ALL + messages.SYNC
@@ -157,20 +149,22 @@ Event = Union[_NeedData, ReadyForQuery, CopyInRequested, CopyOutStarted, CopyOut
 class Result:
     """One statement's outcome: its columns (None if it returns no rows), raw rows, tag."""
 
-    __slots__ = ("columns", "rows", "suspended", "tag")
+    __slots__ = ("_tag_rowcount", "columns", "rows", "suspended", "tag")
 
     def __init__(self, columns: list[Column] | None) -> None:
         self.columns = columns
         self.rows: list[bytes] = []
         self.tag: str | None = None
         self.suspended = False
+        self._tag_rowcount = -1
+        """The row count of ``tag``, set with it."""
 
     @property
     def rowcount(self) -> int:
         """Rows affected or returned according to the command tag, -1 if unknown."""
         if self.tag is None:
             return len(self.rows) if self.suspended else -1
-        return messages.rowcount_from_tag(self.tag)
+        return self._tag_rowcount
 
 
 class Exchange:
@@ -235,6 +229,7 @@ class Machine:
         self._chunked = 0
         self._need = 5
         self._eof = False
+        self._join_copy_data = False
         self._failure: Error | None = None
         self._last_bind_prefix: tuple[bytes, Sequence[int], bytes] = (
             b"",
@@ -243,6 +238,7 @@ class Machine:
         )
         self._last_bind_suffix: tuple[Sequence[int], bytes] = ((), messages.bind_suffix(()))
         self._row_descriptions: dict[bytes, list[Column]] = {}
+        self._command_tags: dict[bytes, tuple[str, int]] = {}
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -260,21 +256,22 @@ class Machine:
         self._min_minor, self.protocol_minor = protocol
         self._outgoing.append(messages.startup_message(params, minor=self.protocol_minor))
 
-    def _check_can_send(self) -> None:
+    def _cannot_send(self) -> Error:
+        """Why no request may be sent now (the phase is neither READY nor BUSY)."""
         if self.phase == FAILED:
-            raise self._broken()
+            return self._broken()
         if self.phase == CLOSED:
-            raise InterfaceError("the connection is closed")
-        if self.phase not in (READY, BUSY):
-            raise InterfaceError(f"cannot send a request while {self.phase}")
+            return InterfaceError("the connection is closed")
+        return InterfaceError(f"cannot send a request while {self.phase}")
 
     def send_query(self, sql: str, row_limit: int = 0) -> Exchange:
         """Queue a simple-protocol Query (one or more statements, no parameters); a result of
         more than ``row_limit`` rows (0: no limit, else what a FETCH asked for) breaks the
         protocol."""
-        self._check_can_send()
+        if self.phase not in (READY, BUSY):
+            raise self._cannot_send()
         data = self._encode_sql(sql)
-        exchange = Exchange(extended=False, row_limit=row_limit)
+        exchange = Exchange(False, True, row_limit)
         self._outgoing.append(messages.query(data))
         self._pending.append(exchange)
         self.phase = BUSY
@@ -301,7 +298,8 @@ class Machine:
         rows, a Flush replaces the Sync, and ``Suspended`` events report each batch until the
         portal completes (the machine then sends the Sync itself; ``send_sync`` ends early).
         """
-        self._check_can_send()
+        if self.phase not in (READY, BUSY):
+            raise self._cannot_send()
         if not parse and not describe and not close_statements and len(param_sets) == 1:
             # The hot path: one execution of a statement the server already knows.
             _, formats, values = param_sets[0]
@@ -334,8 +332,7 @@ class Machine:
         return self._queue_extended(b"".join(parts), max_rows)
 
     def _queue_extended(self, message: bytes, max_rows: int) -> Exchange:
-        streaming = max_rows > 0
-        exchange = Exchange(extended=True, synced=not streaming, row_limit=max_rows)
+        exchange = Exchange(True, max_rows == 0, max_rows)  # streaming (not synced) if max_rows
         self._outgoing.append(message)
         self._pending.append(exchange)
         self.phase = BUSY
@@ -467,65 +464,76 @@ class Machine:
         """
         if self.phase == FAILED:
             raise self._broken()
+        self._join_copy_data = join_copy_data
         try:
-            return self._process(join_copy_data)
+            return self._process()
         except Error as exc:
             self.fail(exc)
             raise
 
-    def _process(self, join_copy_data: bool = False) -> Event:
+    def _process(self) -> Event:
+        """Handle the complete messages in the buffer until one of them makes an event.
+
+        One loop for every phase: a complete DataRow of the current result is appended
+        as is (the hot path), any other message goes to its handler in the table of the
+        phase (startup, a request in flight, idle), which also names what cannot arrive.
+        """
         buf = self._buf
         pos = self._pos
         end = len(buf)
-        max_sizes = messages.MAX_PAYLOAD_LENGTHS
         rows = self._rows
-        startup = self.phase == STARTUP  # it ends with ReadyForQuery, which returns
-        data_row, bind_complete, copy_data = KIND_DATA_ROW, KIND_BIND_COMPLETE, KIND_COPY_DATA
+        pending = self._pending
+        if self.phase == STARTUP:  # it ends with ReadyForQuery, which returns
+            handlers, exchange = _STARTUP_HANDLERS, _NO_REQUEST
+        elif pending:  # every message until ReadyForQuery answers the oldest request
+            handlers, exchange = _RESPONSE_HANDLERS, pending[0]
+        else:
+            handlers, exchange = _ASYNC_HANDLERS, _NO_REQUEST
+        max_lengths = _MAX_LENGTHS
+        data_row = KIND_DATA_ROW
         while end - pos >= 5:
-            kind = buf[pos]
-            size = _unpack_int32(buf, pos + 1)[0] - 4
-            stop = pos + 5 + size
-            if kind == data_row and rows is not None and size >= 0 and stop <= end:
-                rows.append(buf[pos + 5 : stop])  # a complete DataRow: the hot path
+            kind, length = _unpack_header(buf, pos)  # the length counts itself, not the type
+            stop = pos + 1 + length
+            if kind == data_row and rows is not None and length >= 4 and stop <= end:
+                rows.append(buf[pos + 5 : stop])
                 pos = stop
                 continue
-            if startup and kind not in _STARTUP_MESSAGE_TYPES:
-                raise ProtocolViolation(
-                    f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
-                    "is not a PostgreSQL server, or not one that speaks protocol 3.0"
-                )
-            if not 0 <= size <= max_sizes.get(kind, -1):
-                messages.parse_header(buf, pos)  # raises the ProtocolViolation naming it
+            handler = handlers.get(kind)
+            if handler is None or not 4 <= length <= max_lengths[kind]:
+                raise self._refusal(buf, pos)  # before waiting for a payload that may not come
             if stop > end:
                 self._pos = pos
                 self._need = stop - pos
                 break
-            if kind == bind_complete and size == 0 and self.phase == BUSY and self._pending:
-                pos = stop
-                continue
-            if kind == copy_data and join_copy_data and self.phase == COPY_OUT and self._pending:
-                return self._joined_copy_data(pos + 5, stop)
-            self._pos = stop
             payload = buf[pos + 5 : stop]
-            pos = stop
-            if startup or kind in _ASYNC_OR_ERROR or not self._pending:
-                event = self._handle(kind, payload)
-            else:  # a response to the oldest request in flight
-                event = self._handle_response(kind, payload, self._pending[0])
+            self._pos = pos = stop
+            event = handler(self, payload, exchange)
             if event is not None:
                 return event
             rows = self._rows
         else:
             self._pos = pos
             self._need = 5
-        if rows is not None and self._pending:
-            self._check_row_limit(rows, self._pending[0])
+        if rows is not None and exchange.row_limit:
+            self._check_row_limit(rows, exchange)
         if self._eof:
             raise OperationalError(
                 "server closed the connection unexpectedly: it probably terminated abnormally "
                 "before or while processing the request"
             )
         return NEED_DATA
+
+    def _refusal(self, buf: bytes, pos: int) -> ProtocolViolation:
+        """Why the message at ``buf[pos]`` cannot be handled now: not a PostgreSQL server's
+        answer to the startup packet, an unknown type or length, or out of step."""
+        kind = buf[pos]
+        if self.phase == STARTUP and kind not in _STARTUP_HANDLERS:
+            return ProtocolViolation(
+                f"the server answered the startup packet with {buf[pos : pos + 16]!r}: it "
+                "is not a PostgreSQL server, or not one that speaks protocol 3.0"
+            )
+        messages.parse_header(buf, pos)  # raises the ProtocolViolation naming it
+        return self._unexpected(kind)
 
     @staticmethod
     def _check_row_limit(rows: list[bytes], exchange: Exchange) -> None:
@@ -537,13 +545,13 @@ class Machine:
                 "of step"
             )
 
-    def _joined_copy_data(self, start: int, stop: int) -> CopyOutData:
-        """The CopyData payload at ``buf[start:stop]`` and those of all complete CopyData
-        messages right after it, as one event."""
+    def _joined_copy_data(self, first: bytes) -> CopyOutData:
+        """``first`` (a CopyData payload) and the payloads of all the complete CopyData
+        messages right after it in the buffer, as one event."""
         buf = self._buf
         end = len(buf)
-        chunks = [buf[start:stop]]
-        pos = stop
+        chunks = [first]
+        pos = self._pos
         while end - pos >= 5 and buf[pos] == KIND_COPY_DATA:
             size = messages.parse_header(buf, pos)[1]
             stop = pos + 5 + size
@@ -552,7 +560,7 @@ class Machine:
             chunks.append(buf[pos + 5 : stop])
             pos = stop
         self._pos = pos
-        return CopyOutData(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return CopyOutData(first if len(chunks) == 1 else b"".join(chunks))
 
     def _unexpected(self, kind: int) -> ProtocolViolation:
         name = messages.BACKEND_MESSAGE_NAMES.get(kind, repr(bytes([kind])))
@@ -561,64 +569,22 @@ class Machine:
             "is out of step"
         )
 
-    def _handle(self, kind: int, payload: bytes) -> Event | None:
-        # Asynchronous messages, valid in any phase.
-        if kind == KIND_PARAMETER_STATUS:
-            name, value = messages.parse_parameter_status(payload, self.encoding)
-            if name == "client_encoding":
-                client_encoding.check_reported(value)
-            parameters = self.parameters
-            if name not in parameters and len(parameters) >= PARAMETERS_KEPT:
-                raise ProtocolViolation(
-                    f"the server reported more than {PARAMETERS_KEPT} distinct parameters"
-                )
-            parameters[name] = value
-            return None
-        if kind == KIND_NOTICE_RESPONSE:
-            fields = messages.parse_fields(payload, "NoticeResponse", self.encoding)
-            self.notices.append(self._without_password(fields))
-            return None
-        if kind == KIND_NOTIFICATION_RESPONSE:
-            self.notifications.append(messages.parse_notification(payload, self.encoding))
-            return None
-        if kind == KIND_ERROR_RESPONSE:
-            return self._handle_error(payload)
-        if self.phase == STARTUP:
-            return self._handle_startup(kind, payload)
-        if not self._pending:
-            raise self._unexpected(kind)
-        return self._handle_response(kind, payload, self._pending[0])
-
-    def _row_description(self, payload: bytes) -> list[Column]:
-        """The columns of a RowDescription; a query run again gets the very same list (its
-        column decoders are then reused). Treat it as read-only."""
-        columns = self._row_descriptions.get(payload)
-        if columns is None:
-            columns = messages.parse_row_description(payload, self.encoding)
-            if len(payload) > ROW_DESCRIPTION_KEPT_SIZE:
-                return columns
-            if len(self._row_descriptions) >= ROW_DESCRIPTIONS_KEPT:
-                del self._row_descriptions[next(iter(self._row_descriptions))]  # the oldest
-            self._row_descriptions[payload] = columns
+    def _parse_row_description(self, payload: bytes) -> list[Column]:
+        """The columns of a RowDescription not seen before, kept for the next time (see
+        ``_on_row_description``)."""
+        columns = messages.parse_row_description(payload, self.encoding)
+        if len(payload) <= ROW_DESCRIPTION_KEPT_SIZE:
+            _keep(self._row_descriptions, payload, columns, ROW_DESCRIPTIONS_KEPT)
         return columns
 
-    def _handle_error(self, payload: bytes) -> Event | None:
-        fields = self._without_password(
-            messages.parse_fields(payload, "ErrorResponse", self.encoding)
-        )
-        error = _error_from_fields(fields, startup=self.phase == STARTUP)
-        fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
-        if self.phase == STARTUP or fatal or not self._pending:
-            raise error
-        exchange = self._pending[0]
-        if exchange.error is None:
-            exchange.error = error
-        self._sync_stream(exchange)
-        exchange.current = None
-        self._rows = None
-        if self.phase == COPY_OUT:
-            self.phase = BUSY
-        return None
+    def _parse_command_complete(self, payload: bytes) -> tuple[str, int]:
+        """The tag and row count of a CommandComplete not seen before, kept for the next
+        time (the same few recur: ``SELECT 1``, ``INSERT 0 1``)."""
+        tag = messages.parse_command_complete(payload, self.encoding)
+        known = (tag, messages.rowcount_from_tag(tag))
+        if len(payload) <= COMMAND_TAG_KEPT_SIZE:
+            _keep(self._command_tags, payload, known, COMMAND_TAGS_KEPT)
+        return known
 
     def _without_password(self, fields: dict[str, str]) -> dict[str, str]:
         """An ErrorResponse's or NoticeResponse's ``fields`` with the connection's password
@@ -629,39 +595,78 @@ class Machine:
 
         return redact_fields(fields, [self._auth.password])
 
-    def _handle_startup(self, kind: int, payload: bytes) -> Event | None:
-        auth = self._auth
-        if kind == KIND_AUTHENTICATION and auth is not None:
-            if self._authenticated:
-                raise self._unexpected(kind)
-            code, data = messages.parse_authentication(payload)
-            if code == AUTH_OK:
-                auth.finish()
-                self._authenticated = True
-                return None
-            response = auth.respond(code, data)
-            if response is not None:
-                self._outgoing.append(response)
-            return None
-        if (
-            kind == KIND_NEGOTIATE_PROTOCOL_VERSION
-            and not self._negotiated
-            and not self._authenticated
-        ):
-            self._negotiate(payload)
-            return None
-        if not self._authenticated:
-            raise self._unexpected(kind)
-        if kind == KIND_BACKEND_KEY_DATA:
-            self.backend_pid, self.backend_key = messages.parse_backend_key_data(
-                payload, self.protocol_minor
+    # -- message handlers: ``handler(machine, payload, exchange)`` (see the tables below) ---
+    # ``exchange`` is the oldest request in flight (``_NO_REQUEST`` at startup and when idle).
+
+    # Asynchronous messages and errors, valid in any phase.
+
+    def _on_parameter_status(self, payload: bytes, exchange: Exchange) -> None:
+        name, value = messages.parse_parameter_status(payload, self.encoding)
+        if name == "client_encoding":
+            client_encoding.check_reported(value)
+        parameters = self.parameters
+        if name not in parameters and len(parameters) >= PARAMETERS_KEPT:
+            raise ProtocolViolation(
+                f"the server reported more than {PARAMETERS_KEPT} distinct parameters"
             )
-            return None
-        if kind == KIND_READY_FOR_QUERY:
-            self.transaction_status = messages.parse_ready_for_query(payload)
-            self.phase = READY
-            return ReadyForQuery(self.transaction_status, None)
-        raise self._unexpected(kind)
+        parameters[name] = value
+
+    def _on_notice(self, payload: bytes, exchange: Exchange) -> None:
+        fields = messages.parse_fields(payload, "NoticeResponse", self.encoding)
+        self.notices.append(self._without_password(fields))
+
+    def _on_notification(self, payload: bytes, exchange: Exchange) -> None:
+        self.notifications.append(messages.parse_notification(payload, self.encoding))
+
+    def _on_error(self, payload: bytes, exchange: Exchange) -> None:
+        fields = self._without_password(
+            messages.parse_fields(payload, "ErrorResponse", self.encoding)
+        )
+        error = _error_from_fields(fields, startup=self.phase == STARTUP)
+        fatal = fields.get("V", fields.get("S")) in ("FATAL", "PANIC")
+        if self.phase == STARTUP or fatal or exchange is _NO_REQUEST:
+            raise error
+        if exchange.error is None:
+            exchange.error = error
+        self._sync_stream(exchange)
+        exchange.current = None
+        self._rows = None
+        if self.phase == COPY_OUT:
+            self.phase = BUSY
+
+    # Startup: authentication, then the session's key and the first ReadyForQuery.
+
+    def _on_authentication(self, payload: bytes, exchange: Exchange) -> None:
+        auth = self._auth
+        if auth is None or self._authenticated:
+            raise self._unexpected(KIND_AUTHENTICATION)
+        code, data = messages.parse_authentication(payload)
+        if code == AUTH_OK:
+            auth.finish()
+            self._authenticated = True
+            return
+        response = auth.respond(code, data)
+        if response is not None:
+            self._outgoing.append(response)
+
+    def _on_negotiate_protocol_version(self, payload: bytes, exchange: Exchange) -> None:
+        if self._negotiated or self._authenticated:
+            raise self._unexpected(KIND_NEGOTIATE_PROTOCOL_VERSION)
+        self._negotiate(payload)
+
+    def _on_backend_key_data(self, payload: bytes, exchange: Exchange) -> None:
+        if not self._authenticated:
+            raise self._unexpected(KIND_BACKEND_KEY_DATA)
+        self.backend_pid, self.backend_key = messages.parse_backend_key_data(
+            payload, self.protocol_minor
+        )
+
+    def _on_startup_ready(self, payload: bytes, exchange: Exchange) -> ReadyForQuery:
+        if not self._authenticated:
+            raise self._unexpected(KIND_READY_FOR_QUERY)
+        self.transaction_status = messages.parse_ready_for_query(payload)
+        self.phase = READY
+        return ReadyForQuery(self.transaction_status, None)
 
     def _negotiate(self, payload: bytes) -> None:
         """Accept a NegotiateProtocolVersion only as libpq 18 does: a lower version within
@@ -696,88 +701,186 @@ class Machine:
             raise ProtocolViolation(f'{invalid} reported {unrequested} ("{option}")')
         self.protocol_minor = minor
 
-    def _handle_response(self, kind: int, payload: bytes, exchange: Exchange) -> Event | None:
-        if kind == KIND_DATA_ROW:  # without a RowDescription (executemany skips Describe)
-            if not exchange.extended or self.phase != BUSY:
-                raise self._unexpected(kind)
-            exchange.current = Result(None)
-            self._rows = exchange.current.rows
-            self._rows.append(payload)
-            return None
-        if kind == KIND_ROW_DESCRIPTION:
-            exchange.current = Result(self._row_description(payload))
-            self._rows = exchange.current.rows
-            return None
-        if kind == KIND_COMMAND_COMPLETE:
-            result = exchange.current if exchange.current is not None else Result(None)
+    # Responses to the request in flight.
+
+    def _on_row_description(self, payload: bytes, exchange: Exchange) -> None:
+        """A query run again gets the very same list of columns (its column decoders are
+        then reused): treat it as read-only."""
+        columns = self._row_descriptions.get(payload)
+        if columns is None:
+            columns = self._parse_row_description(payload)
+        result = exchange.current = Result(columns)
+        self._rows = result.rows
+
+    def _on_data_row(self, payload: bytes, exchange: Exchange) -> None:
+        """A DataRow while no result is open (``_process`` appends the others to the open
+        one): it starts a result without columns, in an extended exchange only."""
+        if not exchange.extended or self.phase != BUSY:
+            raise self._unexpected(KIND_DATA_ROW)
+        result = exchange.current = Result(None)
+        self._rows = result.rows
+        result.rows.append(payload)
+
+    def _on_command_complete(self, payload: bytes, exchange: Exchange) -> ReadyForQuery | None:
+        result = exchange.current
+        if result is None:
+            result = Result(None)
+        elif exchange.row_limit:
             self._check_row_limit(result.rows, exchange)
-            result.tag = messages.parse_command_complete(payload, self.encoding)
-            exchange.results.append(result)
-            exchange.current = None
-            self._rows = None
-            if not exchange.synced:
-                self._sync_stream(exchange)
-            if self.phase == COPY_OUT:
-                self.phase = BUSY
-            return None
-        if kind == KIND_READY_FOR_QUERY:
-            status = _READY_STATUSES.get(payload)
-            if status is None:
-                status = messages.parse_ready_for_query(payload)  # raises, naming the status
-            self.transaction_status = status
-            exchange.done = True
-            self._pending.pop(0)
-            self._rows = None
-            if not self._pending:
-                self.phase = READY
-            return ReadyForQuery(self.transaction_status, exchange)
-        if kind in _EMPTY_COMPLETIONS:
-            messages.parse_empty(payload, messages.BACKEND_MESSAGE_NAMES[kind])
-            return None
-        if kind == KIND_NO_DATA:
-            messages.parse_empty(payload, "NoData")
-            exchange.current = Result(None)
-            self._rows = None
-            return None
-        if kind == KIND_EMPTY_QUERY_RESPONSE:
-            messages.parse_empty(payload, "EmptyQueryResponse")
-            exchange.results.append(Result(None))
-            exchange.current = None
-            self._rows = None
+        known = self._command_tags.get(payload)
+        if known is None:
+            known = self._parse_command_complete(payload)
+        result.tag, result._tag_rowcount = known
+        exchange.results.append(result)
+        exchange.current = None
+        self._rows = None
+        if not exchange.synced:
             self._sync_stream(exchange)
-            return None
-        if kind == KIND_PORTAL_SUSPENDED:
-            messages.parse_empty(payload, "PortalSuspended")
-            result = exchange.current if exchange.current is not None else Result(None)
-            self._check_row_limit(result.rows, exchange)
-            result.suspended = True
-            exchange.results.append(result)
-            exchange.current = None
-            self._rows = None
-            return None if exchange.synced else Suspended(exchange)
-        if kind == KIND_PARAMETER_DESCRIPTION:
-            exchange.param_oids = messages.parse_parameter_description(payload)
-            return None
-        if kind == KIND_COPY_IN_RESPONSE:
-            response = messages.parse_copy_response(payload, "CopyInResponse")
-            self.phase = COPY_IN
-            return CopyInRequested(response)
-        if kind == KIND_COPY_OUT_RESPONSE:
-            response = messages.parse_copy_response(payload, "CopyOutResponse")
-            self.phase = COPY_OUT
-            exchange.current = Result(None)
-            return CopyOutStarted(response)
-        if kind == KIND_COPY_DATA:
-            if self.phase != COPY_OUT:
-                raise self._unexpected(kind)
-            return CopyOutData(payload)
-        if kind == KIND_COPY_DONE:
-            if self.phase != COPY_OUT:
-                raise self._unexpected(kind)
-            messages.parse_empty(payload, "CopyDone")
-            return None
-        if kind == KIND_COPY_BOTH_RESPONSE:
-            raise ProtocolViolation(
-                "the server started COPY BOTH (replication), which purepg does not support"
-            )
-        raise self._unexpected(kind)
+        if self.phase == COPY_OUT:
+            self.phase = BUSY
+        # The usual end of a request, ReadyForQuery right after: handled here in one step.
+        buf = self._buf
+        pos = self._pos
+        if buf.startswith(_READY_FOR_QUERY_HEADER, pos) and len(buf) > pos + 5:
+            self._pos = pos + 6
+            return self._on_ready_for_query(buf[pos + 5 : pos + 6], exchange)
+        return None
+
+    def _on_ready_for_query(self, payload: bytes, exchange: Exchange) -> ReadyForQuery:
+        status = _READY_STATUSES.get(payload)
+        if status is None:
+            status = messages.parse_ready_for_query(payload)  # raises, naming the status
+        self.transaction_status = status
+        exchange.done = True
+        pending = self._pending
+        pending.pop(0)
+        self._rows = None
+        if not pending:
+            self.phase = READY
+        return ReadyForQuery(status, exchange)
+
+    def _on_parse_complete(self, payload: bytes, exchange: Exchange) -> None:
+        if payload:
+            messages.parse_empty(payload, "ParseComplete")
+
+    def _on_bind_complete(self, payload: bytes, exchange: Exchange) -> None:
+        """The portal's result starts: without a Describe (a statement already described,
+        executemany) its DataRows come without a RowDescription and take the hot path of
+        ``_process`` into this result; a RowDescription or NoData replaces it."""
+        if payload:
+            messages.parse_empty(payload, "BindComplete")
+        result = exchange.current = Result(None)
+        self._rows = result.rows
+
+    def _on_close_complete(self, payload: bytes, exchange: Exchange) -> None:
+        if payload:
+            messages.parse_empty(payload, "CloseComplete")
+
+    def _on_no_data(self, payload: bytes, exchange: Exchange) -> None:
+        messages.parse_empty(payload, "NoData")
+        exchange.current = Result(None)
+        self._rows = None
+
+    def _on_empty_query(self, payload: bytes, exchange: Exchange) -> None:
+        messages.parse_empty(payload, "EmptyQueryResponse")
+        exchange.results.append(Result(None))
+        exchange.current = None
+        self._rows = None
+        self._sync_stream(exchange)
+
+    def _on_portal_suspended(self, payload: bytes, exchange: Exchange) -> Suspended | None:
+        messages.parse_empty(payload, "PortalSuspended")
+        result = exchange.current if exchange.current is not None else Result(None)
+        self._check_row_limit(result.rows, exchange)
+        result.suspended = True
+        exchange.results.append(result)
+        exchange.current = None
+        self._rows = None
+        return None if exchange.synced else Suspended(exchange)
+
+    def _on_parameter_description(self, payload: bytes, exchange: Exchange) -> None:
+        exchange.param_oids = messages.parse_parameter_description(payload)
+
+    def _on_copy_in_response(self, payload: bytes, exchange: Exchange) -> CopyInRequested:
+        response = messages.parse_copy_response(payload, "CopyInResponse")
+        self.phase = COPY_IN
+        self._rows = None
+        return CopyInRequested(response)
+
+    def _on_copy_out_response(self, payload: bytes, exchange: Exchange) -> CopyOutStarted:
+        response = messages.parse_copy_response(payload, "CopyOutResponse")
+        self.phase = COPY_OUT
+        exchange.current = Result(None)
+        self._rows = None
+        return CopyOutStarted(response)
+
+    def _on_copy_data(self, payload: bytes, exchange: Exchange) -> CopyOutData:
+        if self.phase != COPY_OUT:
+            raise self._unexpected(KIND_COPY_DATA)
+        if self._join_copy_data:
+            return self._joined_copy_data(payload)
+        return CopyOutData(payload)
+
+    def _on_copy_done(self, payload: bytes, exchange: Exchange) -> None:
+        if self.phase != COPY_OUT:
+            raise self._unexpected(KIND_COPY_DONE)
+        messages.parse_empty(payload, "CopyDone")
+
+    def _on_copy_both_response(self, payload: bytes, exchange: Exchange) -> None:
+        raise ProtocolViolation(
+            "the server started COPY BOTH (replication), which purepg does not support"
+        )
+
+
+def _keep(cache: dict[bytes, Any], key: bytes, value: object, limit: int) -> None:
+    """Add ``key`` to ``cache``, forgetting the oldest key once it holds ``limit``."""
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]
+    cache[key] = value
+
+
+_Handler = Callable[[Machine, bytes, Exchange], Optional[Event]]
+
+_NO_REQUEST = Exchange(extended=False)
+"""The ``exchange`` handlers get when no request is in flight (only asynchronous messages,
+which do not use it, are accepted then)."""
+
+_ASYNC_HANDLERS: dict[int, _Handler] = {
+    KIND_PARAMETER_STATUS: Machine._on_parameter_status,
+    KIND_NOTICE_RESPONSE: Machine._on_notice,
+    KIND_NOTIFICATION_RESPONSE: Machine._on_notification,
+    KIND_ERROR_RESPONSE: Machine._on_error,
+}
+"""What an idle connection accepts: messages the server may send at any time, and errors."""
+
+_STARTUP_HANDLERS: dict[int, _Handler] = {
+    KIND_AUTHENTICATION: Machine._on_authentication,
+    KIND_NEGOTIATE_PROTOCOL_VERSION: Machine._on_negotiate_protocol_version,
+    KIND_BACKEND_KEY_DATA: Machine._on_backend_key_data,
+    KIND_READY_FOR_QUERY: Machine._on_startup_ready,
+    KIND_PARAMETER_STATUS: Machine._on_parameter_status,
+    KIND_NOTICE_RESPONSE: Machine._on_notice,
+    KIND_ERROR_RESPONSE: Machine._on_error,
+}
+"""What a server may send before its first ReadyForQuery."""
+
+_RESPONSE_HANDLERS: dict[int, _Handler] = {
+    **_ASYNC_HANDLERS,
+    KIND_ROW_DESCRIPTION: Machine._on_row_description,
+    KIND_DATA_ROW: Machine._on_data_row,
+    KIND_COMMAND_COMPLETE: Machine._on_command_complete,
+    KIND_READY_FOR_QUERY: Machine._on_ready_for_query,
+    KIND_PARSE_COMPLETE: Machine._on_parse_complete,
+    KIND_BIND_COMPLETE: Machine._on_bind_complete,
+    KIND_CLOSE_COMPLETE: Machine._on_close_complete,
+    KIND_NO_DATA: Machine._on_no_data,
+    KIND_EMPTY_QUERY_RESPONSE: Machine._on_empty_query,
+    KIND_PORTAL_SUSPENDED: Machine._on_portal_suspended,
+    KIND_PARAMETER_DESCRIPTION: Machine._on_parameter_description,
+    KIND_COPY_IN_RESPONSE: Machine._on_copy_in_response,
+    KIND_COPY_OUT_RESPONSE: Machine._on_copy_out_response,
+    KIND_COPY_DATA: Machine._on_copy_data,
+    KIND_COPY_DONE: Machine._on_copy_done,
+    KIND_COPY_BOTH_RESPONSE: Machine._on_copy_both_response,
+}
+"""What may answer a request in flight (the asynchronous messages included)."""

@@ -104,8 +104,12 @@ def cstring(text: str | bytes, encoding: str = "utf-8", what: str = "string") ->
     """``text`` encoded and NUL-terminated; a NUL inside cannot be sent and is refused."""
     data = text.encode(encoding) if isinstance(text, str) else text
     if b"\0" in data:
-        raise ProgrammingError(f"the {what} contains a NUL (0x00) character, which cannot be sent")
+        raise _contains_nul(what)
     return data + b"\0"
+
+
+def _contains_nul(what: str) -> ProgrammingError:
+    return ProgrammingError(f"the {what} contains a NUL (0x00) character, which cannot be sent")
 
 
 def _message(kind: bytes, payload: bytes) -> bytes:
@@ -151,7 +155,9 @@ def sasl_response(data: bytes) -> bytes:
 
 def query(sql: bytes) -> bytes:
     """Query (simple protocol); ``sql`` is already encoded."""
-    return _message(b"Q", cstring(sql, what="query"))
+    if b"\0" in sql:
+        raise _contains_nul("query")
+    return b"Q" + _int32.pack(len(sql) + 5) + sql + b"\0"
 
 
 def parse(statement: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
@@ -194,18 +200,14 @@ def bind_values(prefix: bytes, values: Sequence[bytes | None], suffix: bytes) ->
     parts = [b"B", b"", prefix, _int16.pack(len(values))]
     append = parts.append
     pack_length = _int32.pack
-    size = len(prefix) + len(suffix) + 6
     for value in values:
         if value is None:
             append(b"\xff\xff\xff\xff")
-            size += 4
         else:
-            length = len(value)
-            append(pack_length(length))
+            append(pack_length(len(value)))
             append(value)
-            size += 4 + length
     append(suffix)
-    parts[1] = pack_length(size)
+    parts[1] = pack_length(sum(map(len, parts)) + 3)  # the length counts itself, not b"B"
     return b"".join(parts)
 
 
@@ -578,6 +580,7 @@ def data_row_columns(payloads: Iterable[bytes], count: int) -> list[list[bytes |
     columns: list[list[bytes | None]] = [[] for _ in range(count)]
     appends = [column.append for column in columns]
     header = _int16.pack(count)
+    unpack_length = _unpack_int32
     payload = b""
     pos = 0
     try:
@@ -587,13 +590,13 @@ def data_row_columns(payloads: Iterable[bytes], count: int) -> list[list[bytes |
                 raise _row_violation(f"{found} columns, the RowDescription announced {count}")
             pos = 2
             for append in appends:
-                size = _unpack_int32(payload, pos)[0]
-                pos += 4
+                (size,) = unpack_length(payload, pos)
+                start = pos + 4
                 if size >= 0:
-                    stop = pos + size
-                    append(payload[pos:stop])  # short if truncated: caught by the end check
-                    pos = stop
+                    pos = start + size
+                    append(payload[start:pos])  # short if truncated: caught by the end check
                 elif size == -1:
+                    pos = start
                     append(None)
                 else:
                     raise _row_violation(f"column length {size}")
