@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from purepg.errors import Error, OperationalError
 from purepg.protocol import flow
 from purepg.protocol.flow import Run
 
 if TYPE_CHECKING:
-    from purepg.conninfo import ConnectParams
+    from collections.abc import Mapping
+
+    from purepg.conninfo import ConnectParams, HostAddress
     from purepg.core.operation import Operation
     from purepg.protocol.machine import Machine
 
@@ -52,3 +55,28 @@ def session_facts(machine: Machine) -> Operation[dict[str, bool]]:
     else:
         read_only = (yield from single_value(machine, "SHOW transaction_read_only")) == "on"
     return {"read_only": read_only, "standby": standby}
+
+
+def target_refusal(machine: Machine, wanted: str, host: HostAddress) -> Operation[Error | None]:
+    """None when the session suits ``target_session_attrs`` (``wanted``), else the error
+    that refuses this server (the next one is tried)."""
+    if wanted == "any":
+        return None
+    facts = yield from session_facts(machine)
+    return check_session(wanted, facts, host)
+
+
+def check_session(wanted: str, facts: Mapping[str, bool], host: HostAddress) -> Error | None:
+    """None if the session fits ``wanted`` (a target_session_attrs value), else the refusal."""
+    problem = None
+    if wanted == "read-write" and facts["read_only"]:
+        problem = "session is read-only"
+    elif wanted == "read-only" and not facts["read_only"]:
+        problem = "session is not read-only"
+    elif wanted == "primary" and facts["standby"]:
+        problem = "server is in hot standby mode"
+    elif wanted == "standby" and not facts["standby"]:
+        problem = "server is not in hot standby mode"
+    if problem is None:
+        return None
+    return OperationalError(f"connection to server {host.display} failed: {problem}")

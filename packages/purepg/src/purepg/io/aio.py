@@ -19,7 +19,6 @@ from purepg.core import startup
 from purepg.core.operation import Receive
 from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
-from purepg.io.blocking import set_keepalives
 from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
 from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Machine
@@ -60,18 +59,23 @@ class AsyncTransport:
         self._wrote = False
         self._closed = False
 
-    async def _flush(self, drain: bool = False) -> None:
+    def _write(self) -> bool:
+        """Hand what is queued to the stream, not drained (the server may answer a large
+        batch while it is still being written, and asyncio reads meanwhile); True if there
+        was something. A plain method: a request's writes cost no coroutine object."""
         data = self.machine.data_to_send()
-        if data:
-            # Not drained by default: the server may answer a large batch while it is still
-            # being written, and asyncio reads meanwhile; COPY batches are drained.
-            self.writer.write(data)
-            self._wrote = True
-            if drain:
-                try:
-                    await self._until_deadline(self.writer.drain())
-                except asyncio.TimeoutError:
-                    raise self._broken("timeout expired") from None
+        if not data:
+            return False
+        self.writer.write(data)
+        self._wrote = True
+        return True
+
+    async def _flush(self, drain: bool = False) -> None:
+        if self._write() and drain:  # COPY batches are drained
+            try:
+                await self._until_deadline(self.writer.drain())
+            except asyncio.TimeoutError:
+                raise self._broken("timeout expired") from None
 
     async def _until_deadline(self, waiting: Awaitable[T]) -> T:
         """``waiting``'s result; ``asyncio.TimeoutError`` once the deadline has passed."""
@@ -87,7 +91,10 @@ class AsyncTransport:
             self.round_trips += 1
             self._wrote = False
         try:
-            data = await self._until_deadline(self.reader.read(RECV_SIZE))
+            if self.deadline is None:
+                data = await self.reader.read(RECV_SIZE)
+            else:
+                data = await self._until_deadline(self.reader.read(RECV_SIZE))
         except asyncio.TimeoutError:
             raise self._broken("timeout expired") from None
         except OSError as exc:
@@ -125,11 +132,13 @@ class AsyncTransport:
         if self.request_timeout is not None:
             self.deadline = time.monotonic() + self.request_timeout
         try:
+            self._write()
+            if machine.needs_data():
+                await self._read()  # nothing buffered can answer it: skip an empty pass
             while True:
-                await self._flush()
                 action = run.advance()
                 if action is flow.READ:
-                    await self._flush()
+                    self._write()  # what advance() queued (auth answers, a Sync...)
                     await self._read()
                 elif action is flow.WRITE:
                     await self._flush(drain=True)
@@ -206,9 +215,7 @@ class AsyncTransport:
 
     async def cancel(self, timeout: float | None = 10.0) -> None:
         """Ask the server to cancel the running query (CancelRequest on a new connection)."""
-        if self.machine.backend_pid is None or self.machine.backend_key is None:
-            raise InterfaceError("the server sent no BackendKeyData: cannot cancel")
-        packet = messages.cancel_request(self.machine.backend_pid, self.machine.backend_key)
+        packet = plan.cancel_request(self.machine)
         try:
             if self.peer is None:
                 opening = asyncio.open_unix_connection(self.host.socket_path)
@@ -223,7 +230,7 @@ class AsyncTransport:
             finally:
                 writer.close()
         except (OSError, asyncio.TimeoutError) as exc:
-            raise OperationalError(f"could not send the cancel request: {exc}") from None
+            raise plan.cancel_failed(exc) from None
 
 
 # --- connecting ------------------------------------------------------------------------------
@@ -244,11 +251,8 @@ async def _open_socket(
             await asyncio.wait_for(loop.sock_connect(sock, host.socket_path), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             sock.close()
-            path = host.socket_path.replace("\0", "@")
             why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
-            raise OperationalError(
-                f'connection to server on socket "{path}" failed: {why or exc}'
-            ) from None
+            raise plan.unix_socket_failure(host, why or exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
     target = host.hostaddr or host.host
@@ -270,14 +274,16 @@ async def _open_socket(
             why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
             failures.append(plan.address_failure(host, address, why or exc))
             continue
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        set_keepalives(sock, params)
+        plan.set_keepalives(sock, params)
         return sock, address, until
     raise plan.no_address_worked(failures, target)
 
 
-async def _ssl_request(sock: socket.socket, host: HostAddress, until: float | None) -> bool:
-    """Send SSLRequest on the plain socket; True when the server agreed to TLS."""
+async def _ssl_request(
+    sock: socket.socket, host: HostAddress, params: ConnectParams, until: float | None
+) -> bool:
+    """Send SSLRequest on the plain socket; True when the server agreed to TLS, False when
+    it declined and ``sslmode`` lets the session go on in plain text."""
     loop = asyncio.get_running_loop()
     try:
         await asyncio.wait_for(
@@ -287,17 +293,7 @@ async def _ssl_request(sock: socket.socket, host: HostAddress, until: float | No
         answer = await asyncio.wait_for(loop.sock_recv(sock, 1), plan.remaining(until))
     except asyncio.TimeoutError:
         raise plan.timed_out(host) from None
-    if answer == b"N":
-        return False
-    if answer == b"E":
-        raise OperationalError(
-            f"server {host.display} answered the SSLRequest with an error: it does not support SSL"
-        )
-    if answer != b"S":
-        raise OperationalError(
-            f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
-        )
-    return True
+    return plan.tls_agreed(host, params, answer)
 
 
 def _new_machine(
@@ -376,17 +372,8 @@ async def _open_streams(
             server_hostname=tls.server_hostname(params, host) or "",  # "": no SNI, no name check
             ssl_handshake_timeout=plan.remaining(until),
         )
-    except ssl.SSLCertVerificationError as exc:
-        raise OperationalError(
-            f"connection to server {host.display} failed: SSL error: certificate verify "
-            f"failed: {exc.verify_message or exc}"
-        ) from None
-    except (asyncio.TimeoutError, socket.timeout):
-        raise plan.timed_out(host) from None
-    except (ssl.SSLError, OSError) as exc:
-        if until is not None and time.monotonic() >= until:  # asyncio's handshake timeout
-            raise plan.timed_out(host) from None
-        raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
+    except (OSError, asyncio.TimeoutError) as exc:  # ssl.SSLError, asyncio's handshake timeout
+        raise plan.tls_failure(host, exc, until) from None
     if protocol.error is not None:
         transport.abort()
         raise protocol.error
@@ -433,8 +420,6 @@ async def _connect_host(
     extra_options: str | None,
 ) -> AsyncTransport:
     """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
-    sslmode = params.sslmode
-    direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
 
     def start(connection: Any) -> Machine:
@@ -450,19 +435,9 @@ async def _connect_host(
                 encryption = await gssenc.negotiate_async(sock, host, params, until)
             context = None
             if encryption is None and attempt == "tls":
-                context = ssl_context if ssl_context is not None else _make_context(params)
-                if params.sslcertmode == "require":
-                    from purepg import certmode
-
-                    certmode.watch(context)
-                if direct:
-                    context.set_alpn_protocols(["postgresql"])
-                elif not await _ssl_request(sock, host, until):
-                    if sslmode not in ("allow", "prefer"):
-                        raise OperationalError(
-                            f"connection to server {host.display} failed: server does not "
-                            "support SSL, but SSL was required"
-                        )
+                context = plan.tls_context(params, ssl_context)
+                direct = params.sslnegotiation == "direct"
+                if not direct and not await _ssl_request(sock, host, params, until):
                     context = None  # 'N': carry on in plain text on the same socket
             reader, writer, machine = await _open_streams(
                 sock, host, params, context, until=until, start=start
@@ -474,25 +449,9 @@ async def _connect_host(
             )
         except (OSError, Error) as exc:
             sock.close()
-            error = exc if isinstance(exc, Error) else _socket_error(host, exc)
-            if isinstance(error, plan.FINAL_ERRORS):
-                raise error from None
-            last_error = error
+            last_error = plan.attempt_failure(host, exc)
     assert last_error is not None
     raise last_error
-
-
-def _socket_error(host: HostAddress, exc: BaseException) -> OperationalError:
-    return OperationalError(f"connection to server {host.display} failed: {exc}")
-
-
-def _make_context(params: ConnectParams) -> ssl.SSLContext:
-    from purepg import tls
-
-    context = tls.make_ssl_context(params)
-    if context is None:
-        raise InterfaceError(f"no SSL context for sslmode={params.sslmode}")
-    return context
 
 
 async def connect(
@@ -507,24 +466,14 @@ async def connect(
     for host, wanted in plan.host_attempts(params):
         try:
             transport = await _connect_host(host, params, ssl_context, extra_options)
-        except asyncio.TimeoutError:
-            failures.append(
-                OperationalError(f"connection to server {host.display} failed: timeout expired")
-            )
-            continue
-        except Error as exc:
-            failures.append(exc)
+        except (Error, asyncio.TimeoutError) as exc:
+            failures.append(plan.attempt_failure(host, exc))
             continue
         transport.request_timeout = socket_timeout
-        if wanted == "any":
-            return transport
         try:
-            facts = await transport.wait(startup.session_facts(transport.machine))
+            refusal = await transport.wait(startup.target_refusal(transport.machine, wanted, host))
         except Error as exc:
-            await transport.close()
-            failures.append(exc)
-            continue
-        refusal = plan.check_session(wanted, facts, host)
+            refusal = exc
         if refusal is None:
             return transport
         await transport.close()

@@ -42,12 +42,6 @@ def _is_ssl_want(exc: OSError) -> bool:
     return type(exc).__name__ in ("SSLWantReadError", "SSLWantWriteError")
 
 
-def _socket_error(host: HostAddress, exc: BaseException) -> OperationalError:
-    if isinstance(exc, socket.timeout):
-        return OperationalError(f"connection to server {host.display} failed: timeout expired")
-    return OperationalError(f"connection to server {host.display} failed: {exc}")
-
-
 class Transport:
     """One open connection: a socket (maybe TLS) and the protocol machine it drives."""
 
@@ -99,7 +93,8 @@ class Transport:
         data = self.machine.data_to_send()
         if data:
             try:
-                self._arm()
+                if self.deadline is not None:
+                    self._arm()
                 if len(data) > BIG_WRITE:
                     self._send_reading(data)
                 else:
@@ -171,11 +166,12 @@ class Transport:
             self.round_trips += 1
             self._wrote = False
         try:
-            self._arm()
-            data = self._recv()
+            if self.deadline is not None:
+                self._arm()
+            size = self.sock.recv_into(self._recv_buffer)  # ``_recv``, inlined: the hot path
         except OSError as exc:
             raise self._broken(exc) from None
-        self.machine.receive_data(data)
+        self.machine.receive_data(self._recv_view[:size].tobytes())
 
     def _broken(self, exc: BaseException) -> OperationalError:
         what = "timeout expired" if isinstance(exc, socket.timeout) else str(exc)
@@ -318,9 +314,7 @@ class Transport:
 
     def cancel(self, timeout: float | None = 10.0) -> None:
         """Ask the server to cancel the running query (CancelRequest on a new connection)."""
-        if self.machine.backend_pid is None or self.machine.backend_key is None:
-            raise InterfaceError("the server sent no BackendKeyData: cannot cancel")
-        packet = messages.cancel_request(self.machine.backend_pid, self.machine.backend_key)
+        packet = plan.cancel_request(self.machine)
         if self.peer is None:
             family = socket.AF_UNIX
             address: Any = self.host.socket_path
@@ -334,7 +328,7 @@ class Transport:
                 sock.sendall(packet)
                 sock.recv(1)  # the server closes the connection once it has read the request
         except OSError as exc:
-            raise OperationalError(f"could not send the cancel request: {exc}") from None
+            raise plan.cancel_failed(exc) from None
 
 
 # --- connecting ------------------------------------------------------------------------------
@@ -354,10 +348,7 @@ def _open_socket(
             sock.connect(host.socket_path)
         except OSError as exc:
             sock.close()
-            path = host.socket_path.replace("\0", "@")
-            raise OperationalError(
-                f'connection to server on socket "{path}" failed: {exc.strerror or exc}'
-            ) from None
+            raise plan.unix_socket_failure(host, exc.strerror or exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
     target = host.hostaddr or host.host
@@ -379,35 +370,9 @@ def _open_socket(
             why = "timeout expired" if isinstance(exc, socket.timeout) else exc.strerror
             errors.append(plan.address_failure(host, address, why or exc))
             continue
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        set_keepalives(sock, params)
+        plan.set_keepalives(sock, params)
         return sock, address, until
     raise plan.no_address_worked(errors, target)
-
-
-def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
-    """TCP options following the ``keepalives*`` and ``tcp_user_timeout`` keywords (libpq:
-    ``tcp_user_timeout`` applies with or without keepalives)."""
-    options = [("tcp_user_timeout", "TCP_USER_TIMEOUT", params.tcp_user_timeout)]
-    if params.keepalives:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        options += [
-            ("keepalives_idle", "TCP_KEEPIDLE", params.keepalives_idle),
-            ("keepalives_interval", "TCP_KEEPINTVL", params.keepalives_interval),
-            ("keepalives_count", "TCP_KEEPCNT", params.keepalives_count),
-        ]
-    for keyword, name, value in options:
-        if value is None:
-            continue
-        option = getattr(socket, name, None)
-        if option is None:
-            sock.close()
-            raise OperationalError(f"{keyword} is not supported on this platform ({name})")
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, option, max(value, 0))
-        except OSError as exc:
-            sock.close()
-            raise OperationalError(f"setsockopt({name}) failed: {exc.strerror or exc}") from None
 
 
 def _negotiate_tls(
@@ -415,43 +380,25 @@ def _negotiate_tls(
     host: HostAddress,
     params: ConnectParams,
     context: ssl.SSLContext,
-    direct: bool,
     *,
     until: float | None,
 ) -> socket.socket | None:
-    """Switch ``sock`` to TLS before ``until``; None when the server declined an SSLRequest."""
-    import ssl
-
+    """Switch ``sock`` to TLS before ``until``; None when the server declined an SSLRequest
+    and ``sslmode`` lets the session go on in plain text."""
     sock.settimeout(plan.remaining(until))
-    if not direct:
+    if params.sslnegotiation != "direct":
         sock.sendall(messages.ssl_request())
         answer = sock.recv(1)  # exactly one byte: anything after 'S' must be TLS
-        if answer == b"N":
+        if not plan.tls_agreed(host, params, answer):
             return None
-        if answer == b"E":
-            raise OperationalError(
-                f"server {host.display} answered the SSLRequest with an error: it does not "
-                "support SSL"
-            )
-        if answer != b"S":
-            raise OperationalError(
-                f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
-            )
     from purepg import tls
 
     server_hostname = tls.server_hostname(params, host)
     sock.settimeout(plan.remaining(until))  # the whole handshake, however it trickles
     try:
         return context.wrap_socket(sock, server_hostname=server_hostname)
-    except ssl.SSLCertVerificationError as exc:
-        raise OperationalError(
-            f"connection to server {host.display} failed: SSL error: certificate verify "
-            f"failed: {exc.verify_message or exc}"
-        ) from None
-    except socket.timeout:
-        raise plan.timed_out(host) from None
-    except (ssl.SSLError, OSError) as exc:
-        raise OperationalError(f"SSL connection to server {host.display} failed: {exc}") from None
+    except OSError as exc:  # ssl.SSLError, timeouts
+        raise plan.tls_failure(host, exc, until) from None
 
 
 def _start(
@@ -511,11 +458,8 @@ def _connect_host(
     socket_timeout: float | None,
 ) -> Transport:
     """One server, following sslmode: TLS first or plain first, and libpq's fallbacks."""
-    sslmode = params.sslmode
-    attempts = plan.tls_attempts(host, params)
-    direct = params.sslnegotiation == "direct"
     last_error: Error | None = None
-    for attempt in attempts:
+    for attempt in plan.tls_attempts(host, params):
         sock, peer, until = _open_socket(host, params)
         try:
             encrypted = None
@@ -526,20 +470,8 @@ def _connect_host(
             if encrypted is not None:
                 sock = encrypted
             elif attempt == "tls":
-                context = ssl_context if ssl_context is not None else _make_context(params)
-                if direct:
-                    context.set_alpn_protocols(["postgresql"])
-                if params.sslcertmode == "require":
-                    _watch_client_certificate(context)
-                tls_sock = _negotiate_tls(sock, host, params, context, direct, until=until)
-                if tls_sock is not None:
-                    sock = tls_sock
-                elif sslmode not in ("allow", "prefer"):
-                    raise OperationalError(
-                        f"connection to server {host.display} failed: server does not "
-                        "support SSL, but SSL was required"
-                    )
-                # else 'N': carry on in plain text on the same socket
+                context = plan.tls_context(params, ssl_context)
+                sock = _negotiate_tls(sock, host, params, context, until=until) or sock
             return _start(
                 sock,
                 peer,
@@ -551,27 +483,9 @@ def _connect_host(
             )
         except (OSError, Error) as exc:
             sock.close()
-            error = exc if isinstance(exc, Error) else _socket_error(host, exc)
-            if isinstance(error, plan.FINAL_ERRORS):
-                raise error from None
-            last_error = error
+            last_error = plan.attempt_failure(host, exc)
     assert last_error is not None
     raise last_error
-
-
-def _watch_client_certificate(context: ssl.SSLContext) -> None:
-    from purepg import certmode
-
-    certmode.watch(context)
-
-
-def _make_context(params: ConnectParams) -> ssl.SSLContext:
-    from purepg import tls
-
-    context = tls.make_ssl_context(params)
-    if context is None:
-        raise InterfaceError(f"no SSL context for sslmode={params.sslmode}")
-    return context
 
 
 def connect(
@@ -591,15 +505,10 @@ def connect(
         except Error as exc:
             failures.append(exc)
             continue
-        if wanted == "any":
-            return transport
         try:
-            facts = transport.wait(startup.session_facts(transport.machine))
+            refusal = transport.wait(startup.target_refusal(transport.machine, wanted, host))
         except Error as exc:
-            transport.close()
-            failures.append(exc)
-            continue
-        refusal = plan.check_session(wanted, facts, host)
+            refusal = exc
         if refusal is None:
             return transport
         transport.close()

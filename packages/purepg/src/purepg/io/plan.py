@@ -1,19 +1,23 @@
-"""Which server to try next, and whether a session suits ``target_session_attrs`` (no I/O).
-
-Shared by the blocking and asyncio transports; queries that are needed (on PostgreSQL < 14,
-which does not report ``in_hot_standby``) go through the ``query`` callback they pass in.
+"""How to connect, shared by the blocking and asyncio transports (no I/O): which server and
+which encryption to try next, the TLS context of an attempt, what the server's answers to
+SSLRequest mean, whether a session suits ``target_session_attrs``, and libpq's wording of
+every failure. The transports only open sockets and move bytes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from purepg.errors import Error, InterfaceError, OperationalError
 
 if TYPE_CHECKING:
+    import socket
+    import ssl
+
     from purepg.conninfo import ConnectParams, HostAddress
+    from purepg.protocol.machine import Machine
 
 # Errors that end connecting at once instead of trying the next address or sslmode.
 FINAL_ERRORS = (InterfaceError,)
@@ -77,39 +81,6 @@ def host_attempts(params: ConnectParams) -> Iterator[tuple[HostAddress, str]]:
         yield host, wanted
 
 
-def session_facts(parameters: Mapping[str, str], query: Callable[[str], str]) -> dict[str, bool]:
-    """Whether the session is read-only and whether the server is a hot standby.
-
-    PostgreSQL 14+ reports ``default_transaction_read_only`` and ``in_hot_standby``; older
-    servers are asked (``SHOW transaction_read_only``, ``pg_is_in_recovery()``).
-    """
-    if "in_hot_standby" in parameters:
-        standby = parameters["in_hot_standby"] == "on"
-    else:
-        standby = query("SELECT pg_catalog.pg_is_in_recovery()") in ("t", "true", "on")
-    if "default_transaction_read_only" in parameters:
-        read_only = standby or parameters["default_transaction_read_only"] == "on"
-    else:
-        read_only = query("SHOW transaction_read_only") == "on"
-    return {"read_only": read_only, "standby": standby}
-
-
-def check_session(wanted: str, facts: Mapping[str, bool], host: HostAddress) -> Error | None:
-    """None if the session fits ``wanted`` (a target_session_attrs value), else the refusal."""
-    problem = None
-    if wanted == "read-write" and facts["read_only"]:
-        problem = "session is read-only"
-    elif wanted == "read-only" and not facts["read_only"]:
-        problem = "session is not read-only"
-    elif wanted == "primary" and facts["standby"]:
-        problem = "server is in hot standby mode"
-    elif wanted == "standby" and not facts["standby"]:
-        problem = "server is not in hot standby mode"
-    if problem is None:
-        return None
-    return OperationalError(f"connection to server {host.display} failed: {problem}")
-
-
 def combined_error(failures: list[Error]) -> Error:
     """One error for a failed connect: the first failure's class, every failure's message."""
     if not failures:
@@ -136,3 +107,121 @@ def remaining(until: float | None) -> float | None:
 def timed_out(host: HostAddress) -> OperationalError:
     """The error once ``connect_timeout`` ran out for ``host`` (libpq's wording)."""
     return OperationalError(f"connection to server {host.display} failed: timeout expired")
+
+
+def unix_socket_failure(host: HostAddress, why: object) -> OperationalError:
+    """The error when the Unix socket of ``host`` refused the connection (libpq's wording)."""
+    path = host.socket_path.replace("\0", "@")
+    return OperationalError(f'connection to server on socket "{path}" failed: {why}')
+
+
+def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
+    """TCP options following the ``keepalives*`` and ``tcp_user_timeout`` keywords (libpq:
+    ``tcp_user_timeout`` applies with or without keepalives); Nagle off, as libpq."""
+    import socket
+
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    options = [("tcp_user_timeout", "TCP_USER_TIMEOUT", params.tcp_user_timeout)]
+    if params.keepalives:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        options += [
+            ("keepalives_idle", "TCP_KEEPIDLE", params.keepalives_idle),
+            ("keepalives_interval", "TCP_KEEPINTVL", params.keepalives_interval),
+            ("keepalives_count", "TCP_KEEPCNT", params.keepalives_count),
+        ]
+    for keyword, name, value in options:
+        if value is None:
+            continue
+        option = getattr(socket, name, None)
+        if option is None:
+            sock.close()
+            raise OperationalError(f"{keyword} is not supported on this platform ({name})")
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, option, max(value, 0))
+        except OSError as exc:
+            sock.close()
+            raise OperationalError(f"setsockopt({name}) failed: {exc.strerror or exc}") from None
+
+
+def tls_context(params: ConnectParams, ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
+    """The context of a TLS attempt: ``ssl_context``, or one built from the ``ssl*`` keywords;
+    ALPN ``postgresql`` for ``sslnegotiation=direct``; watched for ``sslcertmode=require``."""
+    context = ssl_context
+    if context is None:
+        from purepg import tls
+
+        context = tls.make_ssl_context(params)
+        if context is None:
+            raise InterfaceError(f"no SSL context for sslmode={params.sslmode}")
+    if params.sslnegotiation == "direct":
+        context.set_alpn_protocols(["postgresql"])
+    if params.sslcertmode == "require":
+        from purepg import certmode
+
+        certmode.watch(context)
+    return context
+
+
+def tls_agreed(host: HostAddress, params: ConnectParams, answer: bytes) -> bool:
+    """The server's one-byte answer to SSLRequest: True for TLS ('S'); False for 'N' when
+    ``sslmode`` lets the session go on in plain text; otherwise the error, raised."""
+    if answer == b"S":
+        return True
+    if answer == b"E":
+        raise OperationalError(
+            f"server {host.display} answered the SSLRequest with an error: it does not support SSL"
+        )
+    if answer != b"N":
+        raise OperationalError(
+            f"server {host.display} sent an invalid response to the SSLRequest: {answer!r}"
+        )
+    if params.sslmode not in ("allow", "prefer"):
+        raise OperationalError(
+            f"connection to server {host.display} failed: server does not support SSL, but "
+            "SSL was required"
+        )
+    return False
+
+
+def attempt_failure(host: HostAddress, exc: BaseException) -> Error:
+    """The error of one failed attempt on ``host`` (the next address or sslmode is tried);
+    raised at once when it is final (a programming error)."""
+    if isinstance(exc, Error):
+        error: Error = exc
+    elif isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError"):
+        error = timed_out(host)
+    else:
+        error = OperationalError(f"connection to server {host.display} failed: {exc}")
+    if isinstance(error, FINAL_ERRORS):
+        raise error from None
+    return error
+
+
+def cancel_request(machine: Machine) -> bytes:
+    """The CancelRequest packet of this session (its process id and secret key)."""
+    from purepg.protocol import messages
+
+    if machine.backend_pid is None or machine.backend_key is None:
+        raise InterfaceError("the server sent no BackendKeyData: cannot cancel")
+    return messages.cancel_request(machine.backend_pid, machine.backend_key)
+
+
+def cancel_failed(exc: BaseException) -> OperationalError:
+    """The error when the cancel request could not be delivered."""
+    return OperationalError(f"could not send the cancel request: {exc}")
+
+
+def tls_failure(host: HostAddress, exc: BaseException, until: float | None) -> OperationalError:
+    """The error of a failed TLS handshake with ``host``: the certificate check, the
+    ``connect_timeout`` (``until``) running out, or what the TLS layer said."""
+    import ssl
+
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return OperationalError(
+            f"connection to server {host.display} failed: SSL error: certificate verify "
+            f"failed: {exc.verify_message or exc}"
+        )
+    timed = isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError")
+    if timed or (until is not None and time.monotonic() >= until):
+        return timed_out(host)
+    return OperationalError(f"SSL connection to server {host.display} failed: {exc}")
