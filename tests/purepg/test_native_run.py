@@ -55,3 +55,10 @@ def test_run_names_a_missing_parameter(conn):
 def test_run_names_an_unused_parameter(conn):
     with pytest.raises(purepg.ProgrammingError, match="'extra'"):
         conn.run("SELECT :a", a=1, extra=2)
+
+
+def test_a_word_ending_in_e_before_a_quote_starts_a_plain_string_as_for_pyformat():
+    # some'\' is a plain literal (the backslash is text): the :n after it is a placeholder.
+    query = "SELECT some'\\', :n"
+    assert sql.parse_colon(query).names == ("n",)
+    assert sql.parse(query.replace(":n", "%s")).count == 1

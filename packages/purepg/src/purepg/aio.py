@@ -230,7 +230,7 @@ class AsyncCursor(CursorState):
         prepare: bool | None = None,
     ) -> None:
         """``Cursor.execute``: ``params`` bound server-side, ``prepare`` as there."""
-        await self.connection._wait(executing.execute(self, query, params, prepare))
+        await self.connection._wait(self._execute(query, params, prepare))
 
     async def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
         """Every parameter set in one round trip, all or none (``Cursor.executemany``)."""
@@ -262,30 +262,14 @@ class AsyncCursor(CursorState):
         self._reset()
         return self._track(self.connection._iterate(CopyOutStream(self.connection, sql)))
 
-    async def copy_from(  # noqa: PLR0917 - psycopg2's signature
-        self,
-        file: IO[Any],
-        table: str,
-        sep: str = "\t",
-        null: str = "\\N",
-        size: int = 8192,
-        columns: Sequence[str] | None = None,
-    ) -> None:
+    async def copy_from(self, file: IO[Any], table: str, *options: Any, **named: Any) -> None:
         """psycopg2's ``copy_from``: ``table`` loaded from ``file`` (text format)."""
-        sql = executing.copy_table_sql(table, columns, "FROM STDIN", sep, null)
+        sql, size = executing.copy_from_table(table, *options, **named)
         await self.copy_expert(sql, file, size)
 
-    async def copy_to(
-        self,
-        file: IO[Any],
-        table: str,
-        sep: str = "\t",
-        null: str = "\\N",
-        columns: Sequence[str] | None = None,
-    ) -> None:
+    async def copy_to(self, file: IO[Any], table: str, *options: Any, **named: Any) -> None:
         """psycopg2's ``copy_to``: ``table`` written to ``file`` (text format)."""
-        sql = executing.copy_table_sql(table, columns, "TO STDOUT", sep, null)
-        await self.copy_expert(sql, file)
+        await self.copy_expert(executing.copy_to_table(table, *options, **named), file)
 
     # -- fetching (no I/O for a client-side cursor: coroutines for the named one's sake) --------
 
@@ -342,16 +326,6 @@ class AsyncCursor(CursorState):
 
 class AsyncServerCursor(NamedCursorState, AsyncCursor):
     """A named cursor (``purepg.core.named``): rows fetched from the server on demand."""
-
-    async def execute(
-        self,
-        query: str | bytes | PreparedQuery | ParsedQuery,
-        params: Any = None,
-        *,
-        prepare: bool | None = None,
-    ) -> None:
-        """DECLARE the cursor for ``query``."""
-        await self.connection._wait(named.declare(self, query, params))
 
     async def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
         """Refused, as on the blocking named cursor."""

@@ -45,9 +45,10 @@ class Cursor(CursorState):
 
         ``prepare`` True makes it a named prepared statement now, False never, None (default)
         after ``prepare_threshold`` executions. A ``Connection.prepare()`` query is always
-        prepared. Without ``params`` the query is sent as-is (``%`` untouched).
+        prepared. Without ``params`` the query is sent as-is (``%`` untouched). A named
+        cursor declares itself for ``query`` (its rows are fetched by the fetch methods).
         """
-        self.connection._wait(executing.execute(self, query, params, prepare))
+        self.connection._wait(self._execute(query, params, prepare))
 
     def executemany(self, query: str | bytes, seq_of_params: Iterable[Any]) -> None:
         """Execute ``query`` once per parameter set, all in one round trip (one Sync: they
@@ -92,29 +93,16 @@ class Cursor(CursorState):
         self._reset()
         return self._track(self.connection._iterate(CopyOutStream(self.connection, sql)))
 
-    def copy_from(  # noqa: PLR0917 - psycopg2's signature
-        self,
-        file: IO[Any],
-        table: str,
-        sep: str = "\t",
-        null: str = "\\N",
-        size: int = 8192,
-        columns: Sequence[str] | None = None,
-    ) -> None:
-        """``COPY table FROM STDIN`` in text format, as psycopg2's ``copy_from``."""
-        sql = executing.copy_table_sql(table, columns, "FROM STDIN", sep, null)
+    def copy_from(self, file: IO[Any], table: str, *options: Any, **named: Any) -> None:
+        """``COPY table FROM STDIN`` in text format, as psycopg2's ``copy_from(file, table,
+        sep, null, size, columns)`` (``purepg.core.executing.copy_from_table``)."""
+        sql, size = executing.copy_from_table(table, *options, **named)
         self.copy_expert(sql, file, size)
 
-    def copy_to(
-        self,
-        file: IO[Any],
-        table: str,
-        sep: str = "\t",
-        null: str = "\\N",
-        columns: Sequence[str] | None = None,
-    ) -> None:
-        """``COPY table TO STDOUT`` in text format, as psycopg2's ``copy_to``."""
-        self.copy_expert(executing.copy_table_sql(table, columns, "TO STDOUT", sep, null), file)
+    def copy_to(self, file: IO[Any], table: str, *options: Any, **named: Any) -> None:
+        """``COPY table TO STDOUT`` in text format, as psycopg2's ``copy_to(file, table, sep,
+        null, columns)``."""
+        self.copy_expert(executing.copy_to_table(table, *options, **named), file)
 
     # -- fetching (the rows are here: ``CursorState`` decodes them) ------------------------------
 
@@ -171,16 +159,6 @@ class Cursor(CursorState):
 class ServerCursor(NamedCursorState, Cursor):
     """A named cursor: its result stays on the server and is fetched in batches
     (``purepg.core.named``)."""
-
-    def execute(
-        self,
-        query: str | bytes | PreparedQuery | ParsedQuery,
-        params: Any = None,
-        *,
-        prepare: bool | None = None,
-    ) -> None:
-        """Declare the cursor for ``query``; rows are fetched by the fetch methods."""
-        self.connection._wait(named.declare(self, query, params))
 
     def executemany(self, query: str | bytes, seq_of_params: Any) -> None:
         """Not possible on a named cursor (psycopg2 refuses it too)."""

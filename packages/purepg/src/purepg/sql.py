@@ -165,12 +165,50 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char in "_$"
 
 
+def quoted_span(query: str, start: int) -> tuple[int, str] | None:
+    """Where the string literal, quoted identifier, dollar quote or comment that begins at
+    ``start`` ends, and which it is; None for a ``$`` that begins none (inside a word, a
+    lone ``$``, ``$1``). The one lexer both placeholder styles skip text with."""
+    char = query[start]
+    found: re.Match[str] | None
+    if char == "'":
+        # E'...' (backslash escapes) unless the E ends a longer word such as some'...'.
+        escape = (
+            start > 0
+            and query[start - 1] in "eE"
+            and (start == 1 or not _is_word_char(query[start - 2]))
+        )
+        found = (_ESCAPE_STRING if escape else _STRING).match(query, start)
+        assert found is not None  # both patterns match at a quote
+        return found.end(), "string"
+    if char == '"':
+        found = _IDENTIFIER.match(query, start)
+        assert found is not None
+        return found.end(), "identifier"
+    if char == "-":
+        found = _LINE_COMMENT.match(query, start)
+        assert found is not None
+        return found.end(), "line_comment"
+    if char == "/":
+        depth = 1
+        for boundary in _COMMENT_BOUNDARY.finditer(query, start + 2):
+            depth += 1 if boundary.group() == "/*" else -1
+            if depth == 0:
+                return boundary.end(), "block_comment"
+        return len(query), "block_comment"
+    found = None if start and _is_word_char(query[start - 1]) else _DOLLAR.match(query, start)
+    if found is None or not found.group().endswith("$"):
+        return None
+    tag = found.group()
+    close = query.find(tag, found.end())
+    return (len(query) if close == -1 else close + len(tag)), "dollar_quote"
+
+
 def _parse(query: str) -> ParsedQuery:
     out: list[str] = []
     names: dict[str, int] = {}
     count = 0
     position = 0
-    length = len(query)
     search = _SPECIAL.search
     while True:
         match = search(query, position)
@@ -225,55 +263,22 @@ def _parse(query: str) -> ParsedQuery:
                 raise _placeholder_error(
                     query, start, "incomplete placeholder: the query ends with '%'"
                 )
-        elif char == "'":
-            # E'...' (backslash escapes) unless the E ends a longer word such as some'...'.
-            is_escape_string = (
-                start > 0
-                and query[start - 1] in "eE"
-                and (start == 1 or not _is_word_char(query[start - 2]))
-            )
-            pattern = _ESCAPE_STRING if is_escape_string else _STRING
-            literal = pattern.match(query, start)
-            assert literal is not None  # both patterns match at a quote
-            end = literal.end()
-            _copy_text(query, start, end, "string", out)
-        elif char == '"':
-            identifier = _IDENTIFIER.match(query, start)
-            assert identifier is not None
-            end = identifier.end()
-            _copy_text(query, start, end, "identifier", out)
-        elif char == "$":
-            dollar = (
-                None if start and _is_word_char(query[start - 1]) else _DOLLAR.match(query, start)
-            )
-            if dollar is None:  # part of an identifier, or a lone $
+        else:
+            span = quoted_span(query, start)
+            if span is not None:
+                end, kind = span
+                _copy_text(query, start, end, kind, out)
+            else:  # a $ that quotes nothing: $1 is refused, in a word or alone it is text
+                inside_word = start > 0 and _is_word_char(query[start - 1])
+                positional = None if inside_word else _DOLLAR.match(query, start)
+                if positional is not None:
+                    raise _placeholder_error(
+                        query,
+                        start,
+                        f"{positional.group()} in a query given parameters: use %s or "
+                        "%(name)s placeholders",
+                    )
                 out.append("$")
-            elif dollar.group()[-1] != "$":
-                raise _placeholder_error(
-                    query,
-                    start,
-                    f"{dollar.group()} in a query given parameters: use %s or %(name)s "
-                    "placeholders",
-                )
-            else:
-                tag = dollar.group()
-                close = query.find(tag, dollar.end())
-                end = length if close == -1 else close + len(tag)
-                _copy_text(query, start, end, "dollar_quote", out)
-        elif char == "-":
-            comment = _LINE_COMMENT.match(query, start)
-            assert comment is not None
-            end = comment.end()
-            _copy_text(query, start, end, "line_comment", out)
-        else:  # "/*"
-            depth = 1
-            end = length
-            for boundary in _COMMENT_BOUNDARY.finditer(query, start + 2):
-                depth += 1 if boundary.group() == "/*" else -1
-                if depth == 0:
-                    end = boundary.end()
-                    break
-            _copy_text(query, start, end, "block_comment", out)
         position = end
     sql = "".join(out)
     if names:
@@ -297,7 +302,6 @@ def parse_colon(query: str) -> ParsedQuery:
     out: list[str] = []
     names: dict[str, int] = {}
     position = 0
-    length = len(query)
     while True:
         match = _COLON_SPECIAL.search(query, position)
         if match is None:
@@ -319,33 +323,8 @@ def parse_colon(query: str) -> ParsedQuery:
             else:
                 out.append(":")
         else:
-            if char == "'":
-                escape = start > 0 and query[start - 1] in "eE"
-                found = (_ESCAPE_STRING if escape else _STRING).match(query, start)
-            elif char == '"':
-                found = _IDENTIFIER.match(query, start)
-            elif char == "-":
-                found = _LINE_COMMENT.match(query, start)
-            elif char == "$":
-                found = (
-                    None
-                    if start and _is_word_char(query[start - 1])
-                    else _DOLLAR.match(query, start)
-                )
-            else:
-                found = None
-            if char == "/":
-                depth, end = 1, length
-                for boundary in _COMMENT_BOUNDARY.finditer(query, start + 2):
-                    depth += 1 if boundary.group() == "/*" else -1
-                    if depth == 0:
-                        end = boundary.end()
-                        break
-            elif char == "$" and found is not None and found.group().endswith("$"):
-                close = query.find(found.group(), found.end())
-                end = length if close == -1 else close + len(found.group())
-            elif found is not None:
-                end = found.end()
+            span = quoted_span(query, start)
+            end = start + 1 if span is None else span[0]
             out.append(query[start:end])
         position = end
     return ParsedQuery("".join(out), len(names), tuple(names))

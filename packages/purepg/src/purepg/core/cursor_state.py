@@ -12,8 +12,9 @@ from purepg.rows import DECODE_ERRORS, ColumnDescription, decode_rows, describe
 
 if TYPE_CHECKING:
     from purepg.codecs.registry import Registry
+    from purepg.core.operation import Operation
     from purepg.core.session import Session
-    from purepg.protocol.machine import ParamSet
+    from purepg.protocol.machine import ParamSet, Result
 
 DEFAULT_ITERSIZE = 2000
 DECODE_CHUNK = 1000
@@ -116,6 +117,11 @@ class CursorState:
         rows = self._check_result()
         if self._pos >= len(rows):
             return None
+        return self._next_row(rows)
+
+    def _next_row(self, rows: list[Any]) -> tuple[Any, ...]:
+        """The row at the position (there is one), decoded unless it already was; the
+        position moves past it."""
         payload = rows[self._pos]
         self._pos += 1
         if type(payload) is tuple:  # decoded by fetchall, then scrolled back to
@@ -136,9 +142,8 @@ class CursorState:
         """Every remaining row, each raw payload replaced by its row as it is decoded."""
         rows = self._check_result()
         if len(rows) - self._pos == 1:  # one row left (a one-row query): decoded as a row
-            row = self._fetch_one()
-            rows[-1] = row
-            return [row]  # type: ignore[list-item] # one row was left: not None
+            row = rows[-1] = self._next_row(rows)
+            return [row]
         return self._decode(rows, len(rows), keep=True)
 
     def _decode(self, rows: list[Any], end: int, keep: bool = False) -> list[tuple[Any, ...]]:
@@ -227,6 +232,12 @@ class CursorState:
         """DB-API: always ``NotSupportedError``, as psycopg2 (one result set per execute)."""
         raise NotSupportedError("nextset() is not supported: each execute has one result set")
 
+    def _execute(self, query: Any, params: Any, prepare: bool | None) -> Operation[None]:
+        """The operation ``execute`` runs (``purepg.core.executing.execute``)."""
+        import purepg.core.executing as executing  # noqa: PLR0402 - the form without importlib's Python code
+
+        return executing.execute(self, query, params, prepare)
+
     # -- results (no I/O: the operations received them) ----------------------------------------
 
     def _text(self, query: str | bytes) -> str:
@@ -234,7 +245,8 @@ class CursorState:
 
     def _bind(self, text: str, params: Any) -> tuple[str, ParamSet]:
         """``text`` with ``$n`` placeholders and ``params`` encoded for it."""
-        from purepg import sql
+        # Imported lazily (cold start), in the form that skips importlib's Python code.
+        import purepg.sql as sql  # noqa: PLR0402 - ``from purepg import sql`` runs it
 
         parsed = sql.parse(text)
         return parsed.sql, self._encode(parsed.bind(params))
@@ -243,6 +255,15 @@ class CursorState:
         self._columns = columns
         self._description = None
         self._decoders = decoders
+
+    def _use_result(self, result: Result, decoders: list[Decoder]) -> None:
+        """``result`` (which has columns) becomes the rows to fetch, decoded by ``decoders``."""
+        self._columns = result.columns
+        self._description = None
+        self._decoders = decoders
+        rows = self._rows = result.rows
+        if self._rowcount < 0:
+            self._rowcount = len(rows)
 
     def _take_counts(self, results: Sequence[Any]) -> None:
         """Status and row count of a COPY or an executemany (affected rows added up)."""

@@ -23,7 +23,7 @@ from purepg.statements import PreparedQuery
 if TYPE_CHECKING:
     from purepg.core.cursor_state import CursorState
     from purepg.core.operation import Operation
-    from purepg.protocol.machine import Exchange
+    from purepg.protocol.machine import Exchange, Result
     from purepg.protocol.messages import Column, Decoder
     from purepg.sql import ParsedQuery
 
@@ -62,25 +62,30 @@ def execute(
             sql, param_set = query.sql, cursor._encode(query.bind(params))
         cursor._query = sql
         exchange = yield from requests.execute_params(session, sql, param_set, prepare)
-    yield from take_result(cursor, exchange)
+    result = take_result(cursor, exchange)
+    if result is not None:  # the decoders of new columns: their types discovered first
+        decoders = yield from new_decoders(cursor, result.columns)  # type: ignore[arg-type]
+        cursor._use_result(result, decoders)
 
 
-def take_result(cursor: CursorState, exchange: Exchange) -> Operation[None]:
-    """Make the last result of ``exchange`` the cursor's (its column types discovered)."""
-    if not exchange.results:
-        return
-    result = exchange.results[-1]
+def take_result(cursor: CursorState, exchange: Exchange) -> Result | None:
+    """Make the last result of ``exchange`` the cursor's. A plain function (no generator
+    frame per execute): returns the result when its columns need new decoders (types may
+    have to be discovered: ``new_decoders``, then ``cursor._use_result``), else None."""
+    results = exchange.results
+    if not results:
+        return None
+    result = results[-1]
     cursor.statusmessage = result.tag
     cursor._rowcount = result.rowcount
     columns = result.columns
-    if columns is not None:
-        decoders = cursor._remembered_decoders(columns)
-        if decoders is None:
-            decoders = yield from new_decoders(cursor, columns)
-        cursor._use_columns(columns, decoders)
-        cursor._rows = result.rows
-        if cursor._rowcount < 0:
-            cursor._rowcount = len(result.rows)
+    if columns is None:
+        return None
+    decoders = cursor._remembered_decoders(columns)
+    if decoders is None:
+        return result
+    cursor._use_result(result, decoders)
+    return None
 
 
 def new_decoders(cursor: CursorState, columns: list[Column]) -> Operation[list[Decoder]]:
@@ -172,10 +177,30 @@ def copy_in(cursor: CursorState, sql: str, source: Any, size: int) -> Operation[
     return cursor.rowcount
 
 
+def copy_from_table(
+    table: str,
+    sep: str = "\t",
+    null: str = "\\N",
+    size: int = 8192,
+    columns: Sequence[str] | None = None,
+) -> tuple[str, int]:
+    """psycopg2's ``copy_from(file, table, sep, null, size, columns)`` (after ``file``) as a
+    ``COPY ... FROM STDIN`` statement in text format, and the read size."""
+    return copy_table_sql(table, columns, "FROM STDIN", sep, null), size
+
+
+def copy_to_table(
+    table: str, sep: str = "\t", null: str = "\\N", columns: Sequence[str] | None = None
+) -> str:
+    """psycopg2's ``copy_to(file, table, sep, null, columns)`` (after ``file``) as a
+    ``COPY ... TO STDOUT`` statement in text format."""
+    return copy_table_sql(table, columns, "TO STDOUT", sep, null)
+
+
 def copy_table_sql(
     table: str, columns: Sequence[str] | None, direction: str, sep: str, null: str
 ) -> str:
-    """psycopg2's ``copy_from`` / ``copy_to`` statement: text format, ``sep`` and ``null``."""
+    """A text-format COPY of ``table`` (``sep`` and ``null`` as quoted literals)."""
     from purepg.sql import quote_literal
 
     target = table if not columns else f"{table} ({', '.join(columns)})"

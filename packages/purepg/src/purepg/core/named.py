@@ -57,6 +57,10 @@ class NamedCursorState(CursorState):
             raise InterfaceError(f"named cursor {self.name!r} already closed")
         super()._check_usable()
 
+    def _execute(self, query: Any, params: Any, prepare: bool | None) -> Operation[None]:
+        """A named cursor's ``execute`` declares it (``declare``)."""
+        return declare(self, query, params)
+
 
 def declare(cursor: NamedCursorState, query: Any, params: Any) -> Operation[None]:
     """Declare the cursor for ``query``; rows are fetched by the fetch methods."""

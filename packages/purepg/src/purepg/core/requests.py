@@ -66,7 +66,11 @@ def stale_in_transaction(error: errors.Error) -> errors.Error:
 def changes_schema(exchange: Exchange) -> bool:
     """True when a command of ``exchange`` created, altered or dropped an object: statements
     prepared before may have stale plans (a table dropped elsewhere and created here)."""
-    return any((result.tag or "").startswith(SCHEMA_CHANGING_TAGS) for result in exchange.results)
+    for result in exchange.results:
+        tag = result.tag
+        if tag is not None and tag.startswith(SCHEMA_CHANGING_TAGS):
+            return True
+    return False
 
 
 def request(
@@ -114,11 +118,17 @@ def request(
             result_formats=statement.result_formats,
             close_statements=closes,
         )
+    if copy_source is None and copy_sink is None:
+        run = session._run  # built once per connection
+        run.done = []
+    else:
+        run = Run(machine, copy_source, copy_sink)
     try:
-        done = yield Run(machine, copy_source, copy_sink)
+        done = yield run
     finally:
-        session._collect_messages()
-    exchange = flow.request_result(done, begin is not None)
+        if machine.notices or machine.notifications:
+            session._collect_messages()
+    exchange = flow.raise_error(done[-1]) if begin is None else flow.request_result(done, True)
     if changes_schema(exchange):
         session._statements.invalidate()
     return exchange

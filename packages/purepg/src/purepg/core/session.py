@@ -100,6 +100,8 @@ class Session:
     ) -> None:
         self._transport = transport
         self._machine = transport.machine
+        self._run = flow.Run(self._machine)
+        """The drive of a request without COPY data, reused (``purepg.core.requests``)."""
         self.registry = registry
         """Per-connection codecs (``default_registry.copy()``): register adapters here."""
         self.dsn = dsn
