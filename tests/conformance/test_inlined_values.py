@@ -117,3 +117,13 @@ def test_a_cursor_name_with_quotes_and_backslashes_names_one_server_cursor(scs_c
         cur.execute("SELECT generate_series(1, 3)")
         assert [row[0] for row in cur.fetchall()] == [1, 2, 3]
     scs_conn.rollback()
+
+
+def test_a_placeholder_after_a_literal_with_a_backslash_is_found_under_either_setting(
+    scs_conn, scs_setting
+):
+    # Off: \' escapes the quote inside '...'; on: the backslash is text and the quote ends it.
+    literal, value = ("'it\\'s'", "it's") if scs_setting == "off" else ("'a\\'", "a\\")
+    with scs_conn.cursor() as cur:
+        cur.execute(f"SELECT {literal}, %s", ["bound"])
+        assert cur.fetchone() == (value, "bound")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from lambda_psycopg.cache import StepCache, code_version, inputs_key
+from lambda_psycopg.cache import StepCache, StepOutput, code_version, inputs_key
 
 BASE = {"version": "3.5.7", "sha256": "aa", "target": "x86_64-linux-gnu.2.17", "code": "1"}
 
@@ -32,6 +33,15 @@ def test_code_version_follows_the_source_file(tmp_path: Path) -> None:
     assert code_version(str(source)) != first
 
 
+def test_code_version_follows_the_shared_build_helper_a_step_runs(tmp_path: Path) -> None:
+    step, helper = tmp_path / "step.py", tmp_path / "toolchain.py"
+    step.write_text("VERSION = 1\n")
+    helper.write_text("MAKE = ['make']\n")
+    first = code_version(str(step), str(helper))
+    helper.write_text("MAKE = ['make', '-k']\n")
+    assert code_version(str(step), str(helper)) != first
+
+
 def test_a_cached_step_is_not_built_again(tmp_path: Path) -> None:
     cache = StepCache(tmp_path)
     calls = []
@@ -48,6 +58,33 @@ def test_a_cached_step_is_not_built_again(tmp_path: Path) -> None:
     assert second.path == first.path
     assert (second.path / "lib.a").read_text() == "archive"
     assert second.outputs == {"library": "lib.a"}
+
+
+def test_a_step_being_built_elsewhere_is_waited_for_not_built_again(tmp_path: Path) -> None:
+    calls = []
+    second_build_started = threading.Event()
+
+    def first_build(out: Path, work: Path) -> dict[str, str]:
+        calls.append("first")
+        (work / "build.log").write_text("configure ...")
+        second.start()
+        second_build_started.wait(timeout=2)  # set only if the second one builds too
+        assert (work / "build.log").is_file(), "the work directory was removed as stale"
+        return {"library": "lib.a"}
+
+    def second_build(out: Path, work: Path) -> dict[str, str]:
+        calls.append("second")
+        second_build_started.set()
+        return {"library": "lib.a"}
+
+    results: dict[str, StepOutput] = {}
+    second = threading.Thread(
+        target=lambda: results.update(second=StepCache(tmp_path).run("openssl", BASE, second_build))
+    )
+    first = StepCache(tmp_path).run("openssl", BASE, first_build)
+    second.join()
+    assert calls == ["first"]
+    assert results["second"].cached and results["second"].path == first.path
 
 
 def test_a_failed_step_leaves_no_cache_entry(tmp_path: Path) -> None:

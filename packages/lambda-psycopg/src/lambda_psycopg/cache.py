@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -25,20 +27,24 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "lambda-psycopg"
 
 
-def code_version(source_file: str) -> str:
-    """A short hash of a step's code, so that changing it invalidates its cache entries.
+def code_version(*source_files: str) -> str:
+    """A short hash of a step's code (its module, and the shared build helpers it runs), so
+    that changing it invalidates its cache entries.
 
-    The hash covers the syntax tree without docstrings: reformatting or rewording comments
+    The hash covers the syntax trees without docstrings: reformatting or rewording comments
     and docstrings does not force an OpenSSL rebuild, changing what the code does does.
     """
-    tree = ast.parse(Path(source_file).read_text())
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            value = body[0].value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                body[0] = ast.Pass()
-    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for source_file in source_files:
+        tree = ast.parse(Path(source_file).read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                value = body[0].value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    body[0] = ast.Pass()
+        digest.update(ast.dump(tree).encode())
+    return digest.hexdigest()[:16]
 
 
 def inputs_key(step: str, inputs: Mapping[str, Any]) -> str:
@@ -94,31 +100,45 @@ class StepCache:
         """Return the cached output, or call ``build(out_dir, work_dir)`` and cache what it made.
 
         ``build`` fills ``out_dir`` and returns a JSON-serialisable description of its outputs.
-        The work directory is removed on success and kept on failure, for its logs.
+        The work directory is removed on success and kept on failure, for its logs. A step that
+        another process is building is waited for (`_building`), then taken from the cache.
         """
         found = self.lookup(step, inputs)
         if found is not None:
             return found
         key = inputs_key(step, inputs)
-        final = self.entry_path(step, key)
-        staging = final.with_name(final.name + f".tmp-{os.getpid()}")
-        work = self.root / "work" / f"{step}-{key[:24]}"
-        for stale in (staging, work):
-            if stale.exists():
-                shutil.rmtree(stale)
-        staging.mkdir(parents=True)
-        work.mkdir(parents=True)
-        started = time.monotonic()
-        try:
-            outputs = build(staging, work)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        seconds = time.monotonic() - started
-        record = {"step": step, "key": key, "inputs": inputs, "outputs": outputs}
-        (staging / MARKER).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-        shutil.rmtree(work, ignore_errors=True)
-        return StepOutput(step, key, final, outputs, False, seconds)
+        with self._building(step, key):
+            found = self.lookup(step, inputs)  # built by another process while this one waited
+            if found is not None:
+                return found
+            final = self.entry_path(step, key)
+            staging = final.with_name(final.name + f".tmp-{os.getpid()}")
+            work = self.root / "work" / f"{step}-{key[:24]}"
+            for stale in (staging, work):
+                if stale.exists():
+                    shutil.rmtree(stale)
+            staging.mkdir(parents=True)
+            work.mkdir(parents=True)
+            started = time.monotonic()
+            try:
+                outputs = build(staging, work)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            seconds = time.monotonic() - started
+            record = {"step": step, "key": key, "inputs": inputs, "outputs": outputs}
+            (staging / MARKER).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+            shutil.rmtree(work, ignore_errors=True)
+            return StepOutput(step, key, final, outputs, False, seconds)
+
+    @contextlib.contextmanager
+    def _building(self, step: str, key: str) -> Iterator[None]:
+        """Held while ``step`` is built for ``key``: a second process building it (a test
+        worker, another build) waits, then takes the output, instead of deleting the first's
+        work directory as stale."""
+        with (self.dir("locks") / f"{step}-{key[:24]}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield

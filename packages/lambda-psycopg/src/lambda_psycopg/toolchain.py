@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
+from lambda_psycopg.cache import code_version
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.process import run
+from lambda_psycopg.process import run, run_logged
 from lambda_psycopg.targets import Target
 from lambda_psycopg.versions import ZIGLANG_VERSION
 
@@ -16,6 +19,14 @@ from lambda_psycopg.versions import ZIGLANG_VERSION
 SOURCE_DATE_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 # Flags every C compile gets: position independent, no zig debug sanitizers, no build paths.
 BASE_CFLAGS = ("-O2", "-fPIC", "-fno-sanitize=undefined")
+# The wrapper scripts, by the make / configure variable that names each tool.
+WRAPPERS = {"CC": "zig-cc", "AR": "zig-ar", "RANLIB": "zig-ranlib"}
+
+
+def code_version_with_toolchain(step_file: str) -> str:
+    """The code version of a step that builds with this module's ``BuildTree``: a change to
+    how sources are configured and built here rebuilds that step too."""
+    return code_version(step_file, __file__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,9 +89,7 @@ class Toolchain:
         self.ensure()
         return {
             "PATH": f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "CC": "zig-cc",
-            "AR": "zig-ar",
-            "RANLIB": "zig-ranlib",
+            **WRAPPERS,
             "ZIG_GLOBAL_CACHE_DIR": str(self.zig_cache),
             "ZIG_LOCAL_CACHE_DIR": str(self.zig_cache),
             "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH),
@@ -91,4 +100,28 @@ class Toolchain:
     def cc(self) -> list[str]:
         """The compiler command, for steps that compile files directly."""
         self.ensure()
-        return [str(self.bin_dir / "zig-cc")]
+        return [str(self.bin_dir / WRAPPERS["CC"])]
+
+    def configure_variables(self) -> list[str]:
+        """``CC=zig-cc`` and the like, for a configure script's command line."""
+        return [f"{variable}={name}" for variable, name in WRAPPERS.items()]
+
+    def build_tree(self, sources: Path, tree: Path) -> BuildTree:
+        """A copy of the unpacked ``sources`` at ``tree``, to configure and build in."""
+        shutil.copytree(sources, tree, symlinks=True)
+        return BuildTree(tree, self.env(), tree.parent / "build.log")
+
+
+class BuildTree:
+    """A writable source tree of a step: each command runs in it with the toolchain's
+    environment and appends its output to one log, quoted when the command fails."""
+
+    def __init__(self, path: Path, env: dict[str, str], log: Path) -> None:
+        self.path = path
+        self.env = env
+        self.log = log
+
+    def run(self, command: Sequence[str | Path], what: str, log: Path | None = None) -> None:
+        """Run ``command`` in the tree (BuildError with the log's tail when it fails); ``log``
+        replaces the tree's log, for commands that run in parallel."""
+        run_logged(command, cwd=self.path, log=log or self.log, env=self.env, what=what)

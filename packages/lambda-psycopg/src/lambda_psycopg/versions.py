@@ -22,6 +22,9 @@ POSTGRES_SHA256: dict[str, str] = {
 }
 OPENSSL_SHA256: dict[str, str] = {
     "3.5.7": "a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8",
+    # Not the default yet: Debian's signed index lists 3.5.9-1~deb13u1 with this sha256, but its
+    # files were not downloadable when it was pinned (404); `--openssl 3.5.9` checks against it.
+    "3.5.9": "603f5602e2eef00d77fbd429d34dcd5822bb301757a1bc9cdb24c670f1eb859a",
 }
 # sha256 of the sdist on PyPI.
 PSYCOPG2_SHA256: dict[str, str] = {

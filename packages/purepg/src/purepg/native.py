@@ -32,7 +32,7 @@ def connect(dsn: str | None = None, **params: Any) -> Connection:
 
 def run(connection: Connection, sql: str, params: dict[str, Any]) -> list[list[Any]] | None:
     """Run ``sql`` with ``:name`` parameters on ``connection``; see the module docstring."""
-    query, args = bound_query(sql, params)
+    query, args = bound_query(sql, params, connection.standard_conforming_strings)
     with connection.cursor() as cursor:
         cursor.execute(query, args)
         rows = cursor.fetchall() if cursor.description is not None else None
@@ -43,19 +43,21 @@ async def run_async(
     connection: AsyncConnection, sql: str, params: dict[str, Any]
 ) -> list[list[Any]] | None:
     """``run`` on an asyncio connection."""
-    query, args = bound_query(sql, params)
+    query, args = bound_query(sql, params, connection.standard_conforming_strings)
     async with connection.cursor() as cursor:
         await cursor.execute(query, args)
         rows = await cursor.fetchall() if cursor.description is not None else None
         return take_result(connection, cursor, rows)
 
 
-def bound_query(sql: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+def bound_query(
+    sql: str, params: dict[str, Any], standard_strings: bool = True
+) -> tuple[Any, dict[str, Any] | None]:
     """What ``cursor.execute`` runs for ``sql`` and its ``:name`` parameters: the parsed
     query with the parameters, or the text as-is (simple protocol) when it has none."""
     from purepg import sql as sql_module
 
-    parsed = sql_module.parse_colon(sql)
+    parsed = sql_module.parse_colon(sql, standard_strings)
     names = parsed.names or ()
     unused = [name for name in params if name not in names]
     if unused:

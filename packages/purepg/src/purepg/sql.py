@@ -127,11 +127,14 @@ class ParsedQuery:
         return list(params)
 
 
-def parse(query: str) -> ParsedQuery:
-    """Translate ``%s`` / ``%(name)s`` / ``%%`` in ``query`` (cached for ordinary queries)."""
+def parse(query: str, standard_strings: bool = True) -> ParsedQuery:
+    """Translate ``%s`` / ``%(name)s`` / ``%%`` in ``query`` (cached for ordinary queries).
+
+    ``standard_strings`` False: the session's ``standard_conforming_strings`` is off, so a
+    backslash escapes a quote in every ``'...'`` literal, not only in ``E'...'``."""
     if len(query) > _MAX_CACHED_LENGTH:
-        return _parse(query)
-    return _parse_cached(query)
+        return _parse(query, standard_strings)
+    return _parse_cached(query, standard_strings)
 
 
 def _placeholder_error(query: str, position: int, why: str) -> ProgrammingError:
@@ -165,15 +168,16 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char in "_$"
 
 
-def quoted_span(query: str, start: int) -> tuple[int, str] | None:
+def quoted_span(query: str, start: int, standard_strings: bool = True) -> tuple[int, str] | None:
     """Where the string literal, quoted identifier, dollar quote or comment that begins at
     ``start`` ends, and which it is; None for a ``$`` that begins none (inside a word, a
-    lone ``$``, ``$1``). The one lexer both placeholder styles skip text with."""
+    lone ``$``, ``$1``). The one lexer both placeholder styles skip text with; with
+    ``standard_strings`` False every ``'...'`` takes backslash escapes, as ``E'...'`` does."""
     char = query[start]
     found: re.Match[str] | None
     if char == "'":
         # E'...' (backslash escapes) unless the E ends a longer word such as some'...'.
-        escape = (
+        escape = not standard_strings or (
             start > 0
             and query[start - 1] in "eE"
             and (start == 1 or not _is_word_char(query[start - 2]))
@@ -204,7 +208,7 @@ def quoted_span(query: str, start: int) -> tuple[int, str] | None:
     return (len(query) if close == -1 else close + len(tag)), "dollar_quote"
 
 
-def _parse(query: str) -> ParsedQuery:
+def _parse(query: str, standard_strings: bool = True) -> ParsedQuery:
     out: list[str] = []
     names: dict[str, int] = {}
     count = 0
@@ -264,7 +268,7 @@ def _parse(query: str) -> ParsedQuery:
                     query, start, "incomplete placeholder: the query ends with '%'"
                 )
         else:
-            span = quoted_span(query, start)
+            span = quoted_span(query, start, standard_strings)
             if span is not None:
                 end, kind = span
                 _copy_text(query, start, end, kind, out)
@@ -293,11 +297,11 @@ _COLON_NAME = re.compile(r"[^\W\d]\w*")
 
 
 @lru_cache(maxsize=512)
-def parse_colon(query: str) -> ParsedQuery:
+def parse_colon(query: str, standard_strings: bool = True) -> ParsedQuery:
     """Translate pg8000-style ``:name`` placeholders to ``$1..$n`` (``names`` in order).
 
     Literals, quoted identifiers, dollar quotes and comments are copied untouched, and so are
-    ``::`` casts; ``%`` means nothing here.
+    ``::`` casts; ``%`` means nothing here. ``standard_strings``: as for ``parse``.
     """
     out: list[str] = []
     names: dict[str, int] = {}
@@ -323,7 +327,7 @@ def parse_colon(query: str) -> ParsedQuery:
             else:
                 out.append(":")
         else:
-            span = quoted_span(query, start)
+            span = quoted_span(query, start, standard_strings)
             end = start + 1 if span is None else span[0]
             out.append(query[start:end])
         position = end

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from lambda_psycopg.apt import PrivateApt, upstream_part
 from lambda_psycopg.cache import StepOutput, code_version
 from lambda_psycopg.errors import BuildError
+from lambda_psycopg.process import failure, failure_detail, run
 from lambda_psycopg.steps import StepContext
 from lambda_psycopg.versions import OPENSSL_DEBIAN_PACKAGE, POSTGRES_DEBIAN_PACKAGE
 
@@ -63,15 +63,16 @@ def fetch_psycopg2(ctx: StepContext, version: str) -> StepOutput:
             sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:",
             "--no-deps", "--dest", str(out), f"psycopg2=={version}",
         ]  # fmt: skip
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        what = f"downloading psycopg2 {version}"
+        completed = run(command, what=what, check=False)
         if completed.returncode != 0:
-            detail = (completed.stderr or completed.stdout).strip()[-1500:]
+            detail = failure_detail(completed)
             hint = "check the network connection to PyPI (or PIP_INDEX_URL)"
             if "No matching distribution" in detail:
                 hint = f"psycopg2 {version} does not exist on PyPI: check --psycopg2"
             if "No module named pip" in detail:
                 hint = "install pip into this Python"
-            raise BuildError(f"downloading psycopg2 {version} failed:\n{detail}", hint)
+            raise failure(completed, what, hint)
         sdist = out / f"psycopg2-{version}.tar.gz"
         if not sdist.is_file():
             raise BuildError(f"pip did not produce {sdist.name}")

@@ -7,15 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from lambda_psycopg.cache import StepOutput, code_version
+from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.process import run_logged
 from lambda_psycopg.steps import StepContext
 from lambda_psycopg.steps.openssl import install_prefix as openssl_prefix
 from lambda_psycopg.targets import Target
-from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain
+from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain, code_version_with_toolchain
 
-CODE = code_version(__file__)
+CODE = code_version_with_toolchain(__file__)
 PREFIX = "/opt/lambda-psycopg/libpq"
 CONFIGURE_OPTIONS = (
     "--with-ssl=openssl",
@@ -77,34 +76,26 @@ def build_libpq(
     }
 
     def build(out: Path, work: Path) -> dict[str, Any]:
-        tree = work / f"postgresql-{version}"
-        shutil.copytree(sources.path / "src", tree, symlinks=True)
-        env = toolchain.env()
+        tree = toolchain.build_tree(sources.path / "src", work / f"postgresql-{version}")
         ssl = openssl_prefix(openssl)
-        log = work / "build.log"
         configure = [
             "./configure", f"--host={target.gnu_triplet}", f"--prefix={PREFIX}",
             *CONFIGURE_OPTIONS,
-            "CC=zig-cc", "AR=zig-ar", "RANLIB=zig-ranlib",
+            *toolchain.configure_variables(),
             f"CFLAGS={' '.join(BASE_CFLAGS)}",
             f"CPPFLAGS=-I{ssl / 'include'}", f"LDFLAGS=-L{ssl / 'lib'}",
             "LIBS=-lpthread -ldl",
         ]  # fmt: skip
-        run_logged(configure, cwd=tree, log=log, env=env, what="PostgreSQL configure")
+        tree.run(configure, "PostgreSQL configure")
         for directory, make_target in MAKE_TARGETS:
-            run_logged(
-                ["make", f"-j{ctx.jobs}", "-C", directory, make_target],
-                cwd=tree,
-                log=log,
-                env=env,
-                what=f"make {make_target}",
-            )
-        shutil.copytree(tree / "src" / "include", out / "include", symlinks=True)
+            tree.run(["make", f"-j{ctx.jobs}", "-C", directory, make_target], f"make {make_target}")
+        shutil.copytree(tree.path / "src" / "include", out / "include", symlinks=True)
         for header in ("libpq-fe.h", "libpq-events.h"):
-            shutil.copy2(tree / "src" / "interfaces" / "libpq" / header, out / "include" / header)
+            libpq_dir = tree.path / "src" / "interfaces" / "libpq"
+            shutil.copy2(libpq_dir / header, out / "include" / header)
         (out / "lib").mkdir()
         for name, directory in LIBRARIES.items():
-            shutil.copy2(tree / directory / name, out / "lib" / name)
+            shutil.copy2(tree.path / directory / name, out / "lib" / name)
         version_num = pg_version_num((out / "include" / "pg_config.h").read_text())
         return {"version": version, "version_num": version_num, "prefix": PREFIX}
 

@@ -6,13 +6,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from lambda_psycopg.cache import StepOutput, code_version
-from lambda_psycopg.process import run_logged
+from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.steps import StepContext
 from lambda_psycopg.targets import Target
-from lambda_psycopg.toolchain import Toolchain
+from lambda_psycopg.toolchain import Toolchain, code_version_with_toolchain
 
-CODE = code_version(__file__)
+CODE = code_version_with_toolchain(__file__)
 # Fixed install prefix: it is compiled into the library, so it must not depend on the cache dir.
 PREFIX = "/opt/lambda-psycopg/openssl"
 # Amazon Linux keeps its CA bundle here (cert.pem, certs/): ``sslrootcert=system`` then works.
@@ -50,27 +49,16 @@ def build_openssl(ctx: StepContext, target: Target, sources: StepOutput) -> Step
     }
 
     def build(out: Path, work: Path) -> dict[str, Any]:
-        tree = work / f"openssl-{version}"
-        shutil.copytree(sources.path / "src", tree, symlinks=True)
-        env = toolchain.env()
-        log = work / "build.log"
+        tree = toolchain.build_tree(sources.path / "src", work / f"openssl-{version}")
         configure = [
             "perl", "./Configure", target.openssl_target, *CONFIGURE_OPTIONS,
             f"--prefix={PREFIX}", "--libdir=lib", f"--openssldir={OPENSSLDIR}",
-            "CC=zig-cc", "AR=zig-ar", "RANLIB=zig-ranlib", *EXTRA_CFLAGS,
+            *toolchain.configure_variables(), *EXTRA_CFLAGS,
         ]  # fmt: skip
-        run_logged(configure, cwd=tree, log=log, env=env, what="OpenSSL Configure")
-        run_logged(
-            ["make", f"-j{ctx.jobs}", "build_libs"], cwd=tree, log=log, env=env, what="OpenSSL make"
-        )
+        tree.run(configure, "OpenSSL Configure")
+        tree.run(["make", f"-j{ctx.jobs}", "build_libs"], "OpenSSL make")
         dest = work / "dest"
-        run_logged(
-            ["make", "install_dev", f"DESTDIR={dest}"],
-            cwd=tree,
-            log=log,
-            env=env,
-            what="OpenSSL install",
-        )
+        tree.run(["make", "install_dev", f"DESTDIR={dest}"], "OpenSSL install")
         installed = dest / PREFIX.lstrip("/")
         (out / "install").mkdir()
         shutil.copytree(installed / "include", out / "install" / "include")

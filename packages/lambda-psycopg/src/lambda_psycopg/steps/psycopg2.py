@@ -14,18 +14,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from lambda_psycopg.cache import StepOutput, code_version
+from lambda_psycopg.cache import StepOutput
 from lambda_psycopg.errors import BuildError
-from lambda_psycopg.process import run_logged
 from lambda_psycopg.pythons import PythonHeaders
 from lambda_psycopg.steps import StepContext
 from lambda_psycopg.steps.libpq import include_dir as libpq_include
 from lambda_psycopg.steps.libpq import library_paths as libpq_libraries
 from lambda_psycopg.steps.openssl import install_prefix as openssl_prefix
 from lambda_psycopg.targets import Target
-from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain
+from lambda_psycopg.toolchain import BASE_CFLAGS, Toolchain, code_version_with_toolchain
 
-CODE = code_version(__file__)
+CODE = code_version_with_toolchain(__file__)
 EXTRA_CFLAGS = ("-DNDEBUG", "-fwrapv", "-fno-strict-aliasing", "-fvisibility=hidden")
 # Only the module's init function is exported: the static OpenSSL and libpq stay private, so
 # they cannot clash with the interpreter's own OpenSSL (loaded by ``import ssl``).
@@ -92,31 +91,26 @@ def build_psycopg2(
     }
 
     def build(out: Path, work: Path) -> dict[str, Any]:
-        tree = work / f"psycopg2-{version}"
-        shutil.copytree(sources.path / "src", tree, symlinks=True)
-        log = work / "build.log"
-        env = toolchain.env()
-        names = extension_sources((tree / "setup.py").read_text())
-        defines = extension_defines(version, (tree / "setup.cfg").read_text())
+        tree = toolchain.build_tree(sources.path / "src", work / f"psycopg2-{version}")
+        names = extension_sources((tree.path / "setup.py").read_text())
+        defines = extension_defines(version, (tree.path / "setup.cfg").read_text())
         includes = [f"-I{path}" for path in headers.include_dirs]
         includes += [f"-I{libpq_include(libpq)}", "-I."]
         compile_flags = [*BASE_CFLAGS, *EXTRA_CFLAGS, *defines, *includes]
 
         def compile_one(name: str) -> str:
             obj = f"build/{name[:-2]}.o"
-            run_logged(
+            tree.run(
                 [*toolchain.cc(), *compile_flags, "-c", f"psycopg/{name}", "-o", obj],
-                cwd=tree,
+                f"compiling psycopg/{name}",
                 log=work / f"cc-{name}.log",
-                env=env,
-                what=f"compiling psycopg/{name}",
             )
             return obj
 
-        (tree / "build").mkdir()
+        (tree.path / "build").mkdir()
         with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
             objects = list(pool.map(compile_one, names))
-        (tree / "exports.map").write_text(VERSION_SCRIPT)
+        (tree.path / "exports.map").write_text(VERSION_SCRIPT)
         package = out / "psycopg2"
         package.mkdir()
         extension = package / target.extension_filename
@@ -127,8 +121,8 @@ def build_psycopg2(
             str(ssl / "lib" / "libssl.a"), str(ssl / "lib" / "libcrypto.a"),
             *SYSTEM_LIBRARIES,
         ]  # fmt: skip
-        run_logged(link, cwd=tree, log=log, env=env, what="linking _psycopg")
-        for python_file in sorted((tree / "lib").glob("*.py")):
+        tree.run(link, "linking _psycopg")
+        for python_file in sorted((tree.path / "lib").glob("*.py")):
             shutil.copy2(python_file, package / python_file.name)
         digest = hashlib.sha256(extension.read_bytes()).hexdigest()
         return {

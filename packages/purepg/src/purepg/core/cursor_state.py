@@ -248,7 +248,7 @@ class CursorState:
         # Imported lazily (cold start), in the form that skips importlib's Python code.
         import purepg.sql as sql  # noqa: PLR0402 - ``from purepg import sql`` runs it
 
-        parsed = sql.parse(text)
+        parsed = sql.parse(text, self.connection.standard_conforming_strings)
         return parsed.sql, self._encode(parsed.bind(params))
 
     def _use_columns(self, columns: list[Column], decoders: list[Decoder]) -> None:

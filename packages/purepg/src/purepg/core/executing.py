@@ -107,7 +107,7 @@ def executemany(
     cursor._reset()
     from purepg import sql
 
-    parsed = sql.parse(text)
+    parsed = sql.parse(text, cursor.connection.standard_conforming_strings)
     encode_many = cursor.connection.registry.encode_many
     param_sets = encode_many(parsed.bind(params) for params in seq_of_params)
     if not param_sets:

@@ -212,6 +212,12 @@ class Session:
         return self._machine.parameters.get(name)
 
     @property
+    def standard_conforming_strings(self) -> bool:
+        """False when the server reports ``standard_conforming_strings=off``: a backslash then
+        escapes a quote in every string literal (how placeholders are found follows it)."""
+        return self._machine.parameters.get("standard_conforming_strings") != "off"
+
+    @property
     def _round_trips(self) -> int:
         """Debug counter (tests): network turnarounds (a read after a write) since connecting."""
         return self._transport.round_trips
@@ -298,7 +304,9 @@ class Session:
         """
         from purepg import sql
 
-        return PreparedQuery(self._statements, sql.parse(query).sql, query)
+        return PreparedQuery(
+            self._statements, sql.parse(query, self.standard_conforming_strings).sql, query
+        )
 
     def xid(self, format_id: int, gtrid: str, bqual: str) -> Xid:
         """A transaction id for ``tpc_*`` (the X/Open XA triple)."""
