@@ -10,7 +10,7 @@ all), but makes the run fail. Steps:
   one PostgreSQL version; the same on CPython 3.14 and PyPy, each interpreter installed by its
   step (``lambda-psycopg interpreter``: Debian's packages) into a fresh venv;
 - the whole test suite on the main Python against every PostgreSQL version (13-18), the
-  end-to-end tests using the static build in a deployment package;
+  end-to-end tests using the static build in a deployment package, in pytest-xdist workers;
 - the Kerberos (gss) column with purepg[gss], after apt installs the KDC, Debian's PostgreSQL 15
   and libkrb5-dev (the ``gss`` environment's gssapi compiles against it);
 - the conformance suite on the static psycopg2, in an environment without psycopg2-binary;
@@ -63,6 +63,11 @@ PLATFORM_TEST_REQUIREMENTS = (
 )
 HATCH_ENV_VARIABLES = ("VIRTUAL_ENV", "HATCH_ENV_ACTIVE")
 PYTEST_EXIT_NO_TESTS = 5
+# The whole suite waits on its servers more than it computes: pytest-xdist workers, each with its
+# own clusters, share it out. ``--dist load``: the file-scoped modes (loadfile, loadscope,
+# loadgroup) end the run with an INTERNALERROR when a worker dies (a test timeout kills it)
+# and is replaced (pytest-xdist issues 1189 and 1362).
+MAX_SUITE_WORKERS = 4
 
 
 @dataclass
@@ -171,6 +176,12 @@ def prepare_platform(name: str) -> None:
     run_or_exit([*install, *PLATFORM_TEST_REQUIREMENTS, *editable])
 
 
+def suite_workers() -> list[str]:
+    """pytest-xdist options of the whole-suite step: one worker per CPU, 2 to 4 of them."""
+    workers = max(2, min(os.cpu_count() or 1, MAX_SUITE_WORKERS))
+    return ["-n", str(workers), "--dist", "load"]
+
+
 def build_steps(pytest_args: list[str]) -> list[Step]:
     """The whole run, in order: the static build comes early, as later tests use it."""
     pytest = ["-p", "no:cacheprovider", *pytest_args]
@@ -203,7 +214,7 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
     steps += [
         Step(
             f"suite-py{MAIN_PYTHON}",
-            ["hatch", "run", "default:pytest", *pytest, "tests"],
+            ["hatch", "run", "default:pytest", *suite_workers(), *pytest, "tests"],
             env={"LAMBDA_PSYCOPG_ZIP": str(ARTIFACTS_DIR / "latest.json")},
         ),
         # After the suite: its purepg cells of the gss column skip (no gssapi there), these

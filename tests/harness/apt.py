@@ -2,6 +2,8 @@
 
 As root a failed install is an error (the test command installs what it needs); as another
 user, missing packages make ``ensure_packages`` raise ``PackagesUnavailableError`` so callers skip.
+Installs are serialised across processes (pytest-xdist workers): apt-get fails, instead of
+waiting, while another apt-get holds the dpkg lock.
 """
 
 from __future__ import annotations
@@ -9,7 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+
+from tests.harness.binaries import _install_lock
+
+INSTALL_LOCK = Path(tempfile.gettempdir()) / "pg-harness-apt.lock"
 
 
 class PackagesUnavailableError(RuntimeError):
@@ -39,6 +46,15 @@ def ensure_packages(files: dict[str, str]) -> list[str]:
         raise PackagesUnavailableError(
             f"missing Debian packages {' '.join(packages)} (apt-get install -y as root)"
         )
+    with _install_lock(INSTALL_LOCK):
+        packages = missing(files)  # another process may have installed them meanwhile
+        if packages:
+            _install(packages)
+    return packages
+
+
+def _install(packages: list[str]) -> None:
+    """``apt-get install`` as root, updating stale package lists once if it fails."""
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
     result = subprocess.run(install, capture_output=True, text=True, env=environment, check=False)
@@ -51,4 +67,3 @@ def ensure_packages(files: dict[str, str]) -> list[str]:
         raise PackagesInstallError(
             f"apt-get install {' '.join(packages)} failed: {result.stderr[-500:]}"
         )
-    return packages
