@@ -272,3 +272,23 @@ def test_copy_from_a_text_file_loads_rows_on_asyncio(params):
             await conn.close()
 
     assert run(scenario()) == (2,)
+
+
+def test_a_cursor_factory_makes_the_asyncio_cursor_as_on_blocking(params):
+    class Counting(aio.AsyncCursor):
+        made = 0
+
+        def __init__(self, connection):
+            super().__init__(connection)
+            Counting.made += 1
+
+    async def scenario():
+        conn = await aio.connect(**params)
+        try:
+            cur = conn.cursor(cursor_factory=Counting)
+            await cur.execute("SELECT 1")
+            return type(cur), await cur.fetchone(), Counting.made
+        finally:
+            await conn.close()
+
+    assert run(scenario()) == (Counting, (1,), 1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, TypeVar
 
 from purepg.connection_options import ConnectPlan
 from purepg.core import discovery, executing, named, notify, requests, transactions
@@ -178,13 +178,21 @@ class AsyncConnection(Session):
     # -- DB-API -----------------------------------------------------------------------------------
 
     def cursor(
-        self, name: str | None = None, *, withhold: bool = False, scrollable: bool | None = None
+        self,
+        name: str | None = None,
+        *,
+        withhold: bool = False,
+        scrollable: bool | None = None,
+        cursor_factory: Callable[[AsyncConnection], Any] | None = None,
     ) -> AsyncCursor:
-        """A new cursor; with ``name`` a server-side (named) cursor."""
+        """A new cursor; with ``name`` a server-side (named) cursor; ``cursor_factory`` (or the
+        connection's) makes a cursor of your own class."""
         self._check_open()
         if name is not None:
+            if cursor_factory is not None:
+                raise TypeError("a named cursor takes only withhold and scrollable")
             return AsyncServerCursor(self, name, withhold, scrollable)
-        factory = self.cursor_factory
+        factory = cursor_factory or self.cursor_factory
         return factory(self) if factory is not None else AsyncCursor(self)
 
     async def commit(self) -> None:
