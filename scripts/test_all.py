@@ -68,6 +68,8 @@ PYTEST_EXIT_NO_TESTS = 5
 # loadgroup) end the run with an INTERNALERROR when a worker dies (a test timeout kills it)
 # and is replaced (pytest-xdist issues 1189 and 1362).
 MAX_SUITE_WORKERS = 4
+# The drivers every interpreter runs (asyncio's behaviour changes between Python versions).
+PURE_PYTHON_DRIVERS = "purepg,purepg-aio,pgfacade-purepg"
 
 
 @dataclass
@@ -197,12 +199,12 @@ def build_steps(pytest_args: list[str]) -> list[Step]:
     for other in OTHER_PYTHONS:
         argv = f"hatch run unit.py{other}:pytest".split() + pytest
         argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
-        argv += ["--drivers", "purepg,pgfacade-purepg"]
+        argv += ["--drivers", PURE_PYTHON_DRIVERS]
         steps.append(Step(f"py{other}", argv, env={"TEST_RUN_LABEL": f"py{other}"}))
     for name in PLATFORM_INTERPRETERS:
         argv = [str(platform_python(name)), "-m", "pytest", *pytest]
         argv += ["tests/purepg", "tests/pgfacade", "tests/conformance", "--pg", "18"]
-        argv += ["--drivers", "purepg,pgfacade-purepg"]
+        argv += ["--drivers", PURE_PYTHON_DRIVERS]
         prepare = functools.partial(prepare_platform, name)
         steps.append(Step(name, argv, env={"TEST_RUN_LABEL": name}, prepare=prepare))
     gss = ["hatch", "run", "gss:pytest", *pytest, "tests/conformance/test_gss.py"]
