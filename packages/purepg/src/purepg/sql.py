@@ -25,7 +25,7 @@ characters in ``'...'``, escapes in ``E'...'``) and knows nested ``/* */`` comme
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -208,86 +208,91 @@ def quoted_span(query: str, start: int, standard_strings: bool = True) -> tuple[
     return (len(query) if close == -1 else close + len(tag)), "dollar_quote"
 
 
-def _parse(query: str, standard_strings: bool = True) -> ParsedQuery:
+def _rewrite(query: str, special: re.Pattern[str], rewrite: Callable[[int, list[str]], int]) -> str:
+    """``query`` with the text between matches of ``special`` copied and, at each match,
+    what ``rewrite(start, out)`` appends to ``out``; it returns where plain text resumes."""
     out: list[str] = []
-    names: dict[str, int] = {}
-    count = 0
     position = 0
-    search = _SPECIAL.search
-    while True:
-        match = search(query, position)
-        if match is None:
-            out.append(query[position:])
-            break
+    while (match := special.search(query, position)) is not None:
         start = match.start()
         out.append(query[position:start])
-        char = query[start]
-        end = start + 1
-        if char == "%":
-            following = query[start + 1 : start + 2]
-            if following == "%":
-                out.append("%")
-                end = start + 2
-            elif following == "s":
-                if names:
-                    raise _placeholder_error(
-                        query, start, "argument formats can't be mixed: %s after %(name)s"
-                    )
-                count += 1
-                out.append(f"${count}")
-                end = start + 2
-            elif following == "(":
-                close = query.find(")", start + 2)
-                if close == -1:
-                    raise _placeholder_error(
-                        query, start, "incomplete placeholder: '%(' without ')'"
-                    )
-                if query[close + 1 : close + 2] != "s":
-                    raise _placeholder_error(
-                        query, start, "unsupported placeholder: only %(name)s is supported"
-                    )
-                if count:
-                    raise _placeholder_error(
-                        query, start, "argument formats can't be mixed: %(name)s after %s"
-                    )
-                name = query[start + 2 : close]
-                number = names.get(name)
-                if number is None:
-                    number = names[name] = len(names) + 1
-                out.append(f"${number}")
-                end = close + 2
-            elif following:
+        position = rewrite(start, out)
+    out.append(query[position:])
+    return "".join(out)
+
+
+def _parse(query: str, standard_strings: bool = True) -> ParsedQuery:
+    names: dict[str, int] = {}
+    count = 0
+
+    def rewrite(start: int, out: list[str]) -> int:
+        nonlocal count
+        if query[start] != "%":
+            return _copy_quoted(query, start, standard_strings, out)
+        following = query[start + 1 : start + 2]
+        if following == "%":
+            out.append("%")
+            return start + 2
+        if following == "s":
+            if names:
                 raise _placeholder_error(
-                    query,
-                    start,
-                    f"unsupported format character {following!r}: use %s or %(name)s for "
-                    "parameters and %% for a literal %",
+                    query, start, "argument formats can't be mixed: %s after %(name)s"
                 )
-            else:
+            count += 1
+            out.append(f"${count}")
+            return start + 2
+        if following == "(":
+            close = query.find(")", start + 2)
+            if close == -1:
+                raise _placeholder_error(query, start, "incomplete placeholder: '%(' without ')'")
+            if query[close + 1 : close + 2] != "s":
                 raise _placeholder_error(
-                    query, start, "incomplete placeholder: the query ends with '%'"
+                    query, start, "unsupported placeholder: only %(name)s is supported"
                 )
-        else:
-            span = quoted_span(query, start, standard_strings)
-            if span is not None:
-                end, kind = span
-                _copy_text(query, start, end, kind, out)
-            else:  # a $ that quotes nothing: $1 is refused, in a word or alone it is text
-                inside_word = start > 0 and _is_word_char(query[start - 1])
-                positional = None if inside_word else _DOLLAR.match(query, start)
-                if positional is not None:
-                    raise _placeholder_error(
-                        query,
-                        start,
-                        f"{positional.group()} in a query given parameters: use %s or "
-                        "%(name)s placeholders",
-                    )
-                out.append("$")
-        position = end
-    sql = "".join(out)
+            if count:
+                raise _placeholder_error(
+                    query, start, "argument formats can't be mixed: %(name)s after %s"
+                )
+            name = query[start + 2 : close]
+            number = names.get(name)
+            if number is None:
+                number = names[name] = len(names) + 1
+            out.append(f"${number}")
+            return close + 2
+        if following:
+            raise _placeholder_error(
+                query,
+                start,
+                f"unsupported format character {following!r}: use %s or %(name)s for "
+                "parameters and %% for a literal %",
+            )
+        raise _placeholder_error(query, start, "incomplete placeholder: the query ends with '%'")
+
+    sql = _rewrite(query, _SPECIAL, rewrite)
     if names:
         return ParsedQuery(sql, len(names), tuple(names))
     return ParsedQuery(sql, count)
+
+
+def _copy_quoted(query: str, start: int, standard_strings: bool, out: list[str]) -> int:
+    """Copy the literal, quoted identifier, dollar quote or comment at ``start`` (`_copy_text`)
+    and return its end; a ``$`` that quotes nothing: ``$1`` is refused, in a word or alone it
+    is text."""
+    span = quoted_span(query, start, standard_strings)
+    if span is not None:
+        end, kind = span
+        _copy_text(query, start, end, kind, out)
+        return end
+    inside_word = start > 0 and _is_word_char(query[start - 1])
+    positional = None if inside_word else _DOLLAR.match(query, start)
+    if positional is not None:
+        raise _placeholder_error(
+            query,
+            start,
+            f"{positional.group()} in a query given parameters: use %s or %(name)s placeholders",
+        )
+    out.append("$")
+    return start + 1
 
 
 _parse_cached = lru_cache(maxsize=512)(_parse)
@@ -303,35 +308,26 @@ def parse_colon(query: str, standard_strings: bool = True) -> ParsedQuery:
     Literals, quoted identifiers, dollar quotes and comments are copied untouched, and so are
     ``::`` casts; ``%`` means nothing here. ``standard_strings``: as for ``parse``.
     """
-    out: list[str] = []
     names: dict[str, int] = {}
-    position = 0
-    while True:
-        match = _COLON_SPECIAL.search(query, position)
-        if match is None:
-            out.append(query[position:])
-            break
-        start = match.start()
-        out.append(query[position:start])
-        char = query[start]
-        end = start + 1
-        if char == ":":
-            name = _COLON_NAME.match(query, start + 1)
-            if query[start + 1 : start + 2] == ":":
-                out.append("::")
-                end = start + 2
-            elif name is not None:
-                number = names.setdefault(name.group(), len(names) + 1)
-                out.append(f"${number}")
-                end = name.end()
-            else:
-                out.append(":")
-        else:
+
+    def rewrite(start: int, out: list[str]) -> int:
+        if query[start] != ":":
             span = quoted_span(query, start, standard_strings)
             end = start + 1 if span is None else span[0]
             out.append(query[start:end])
-        position = end
-    return ParsedQuery("".join(out), len(names), tuple(names))
+            return end
+        if query[start + 1 : start + 2] == ":":
+            out.append("::")
+            return start + 2
+        name = _COLON_NAME.match(query, start + 1)
+        if name is None:
+            out.append(":")
+            return start + 1
+        out.append(f"${names.setdefault(name.group(), len(names) + 1)}")
+        return name.end()
+
+    sql = _rewrite(query, _COLON_SPECIAL, rewrite)
+    return ParsedQuery(sql, len(names), tuple(names))
 
 
 def quote_literal(value: str, what: str = "a value") -> str:

@@ -121,53 +121,25 @@ def _numeric_result(asdecimal: bool, scale: int | None, coltype: Any) -> Process
     return None
 
 
-class _String(sqltypes.String):
-    """Strings are bound untyped (the server infers their type): the bind is cast so that
-    places that cannot infer one (``json_build_object(%s, ...)``, ``%s IS NULL``) still work."""
-
-    render_bind_cast = True
-
-
-class _Integer(sqltypes.Integer):
-    """Binds cast to their type (None has no type the server can infer)."""
-
-    render_bind_cast = True
-
-
-class _SmallInteger(sqltypes.SmallInteger):
-    """Binds cast to their type."""
-
-    render_bind_cast = True
+_BIND_CAST_TYPES: tuple[type[Any], ...] = (
+    sqltypes.String,
+    sqltypes.Integer,
+    sqltypes.SmallInteger,
+    sqltypes.BigInteger,
+    sqltypes.Boolean,
+    sqltypes.Date,
+    sqltypes.DateTime,
+    sqltypes.Time,
+)
+"""The types whose binds are cast to their type (`_bind_cast`)."""
 
 
-class _BigInteger(sqltypes.BigInteger):
-    """Binds cast to their type."""
-
-    render_bind_cast = True
-
-
-class _Boolean(sqltypes.Boolean):
-    """Binds cast to their type."""
-
-    render_bind_cast = True
-
-
-class _Date(sqltypes.Date):
-    """Binds cast to their type."""
-
-    render_bind_cast = True
-
-
-class _DateTime(sqltypes.DateTime):
-    """Binds cast to their type (TIMESTAMP or TIMESTAMP WITH TIME ZONE)."""
-
-    render_bind_cast = True
-
-
-class _Time(sqltypes.Time):
-    """Binds cast to their type (TIME or TIME WITH TIME ZONE)."""
-
-    render_bind_cast = True
+def _bind_cast(base: type[Any]) -> type[Any]:
+    """``base`` with its binds cast to their type: None has no type the server can infer, and
+    strings are bound untyped, so places that cannot infer one (``json_build_object(%s, ...)``,
+    ``%s IS NULL``) need the cast."""
+    doc = f"{base.__name__} with its binds cast to their type."
+    return type(f"_{base.__name__}", (base,), {"render_bind_cast": True, "__doc__": doc})
 
 
 class _Interval(INTERVAL):
@@ -339,17 +311,10 @@ _MULTIRANGE_TYPES: tuple[Any, ...] = (
 
 def _colspecs() -> dict[Any, Any]:
     specs: dict[Any, Any] = dict(PGDialect.colspecs)
+    specs.update({base: _bind_cast(base) for base in _BIND_CAST_TYPES})
     specs.update(
         {
-            sqltypes.String: _String,
-            CITEXT: CITEXT,  # not `_String`'s VARCHAR cast: it would compare case-sensitively
-            sqltypes.Integer: _Integer,
-            sqltypes.SmallInteger: _SmallInteger,
-            sqltypes.BigInteger: _BigInteger,
-            sqltypes.Boolean: _Boolean,
-            sqltypes.Date: _Date,
-            sqltypes.DateTime: _DateTime,
-            sqltypes.Time: _Time,
+            CITEXT: CITEXT,  # not String's VARCHAR cast: it would compare case-sensitively
             sqltypes.Interval: _Interval,
             INTERVAL: _Interval,
             INET: _Inet,

@@ -108,6 +108,14 @@ def _translating(method: F) -> F:
     return _named_like(wrapper, method)
 
 
+def _translate_methods(cls: type, names: str) -> None:
+    """Override the methods of ``cls``'s psycopg2 base class named in ``names`` with their
+    `_translating` version (the ones with nothing else to add)."""
+    base = cls.__base__
+    for name in names.split():
+        setattr(cls, name, _translating(getattr(base, name)))
+
+
 def _translating_parameters(method: F) -> F:
     """Like `_translating`, also turning parameter formatting errors into ProgrammingError."""
 
@@ -315,16 +323,11 @@ class Cursor(ext.cursor):
 
     mogrify = _translating_parameters(ext.cursor.mogrify)
     callproc = _translating_parameters(ext.cursor.callproc)
-    scroll = _translating(ext.cursor.scroll)
-    close = _translating(ext.cursor.close)
-    copy_from = _translating(ext.cursor.copy_from)
-    copy_to = _translating(ext.cursor.copy_to)
-    copy_expert = _translating(ext.cursor.copy_expert)
-    nextset = _translating(ext.cursor.nextset)
-    cast = _translating(ext.cursor.cast)
     scrollable = _translating_setter(ext.cursor.scrollable, "psycopg2's ``scrollable``.")
     withhold = _translating_setter(ext.cursor.withhold, "psycopg2's ``withhold``.")
 
+
+_translate_methods(Cursor, "scroll close copy_from copy_to copy_expert nextset cast")
 
 _cursor = ext.connection.cursor
 
@@ -365,7 +368,7 @@ def _exit(self: Any, exc_type: Any, exc: Any, traceback: Any) -> None:
     from purepg import errors
 
     try:
-        ext.connection.__exit__(self, exc_type, exc, traceback)  # calls the `rollback` below
+        ext.connection.__exit__(self, exc_type, exc, traceback)  # calls the translated `rollback`
     except errors.Error:
         return  # the block's own exception is the one to see
 
@@ -400,7 +403,8 @@ class _PurepgError:
 
 
 class Connection(ext.connection):
-    """psycopg2's connection raising purepg's exceptions, its cursors `Cursor`."""
+    """psycopg2's connection raising purepg's exceptions, its cursors `Cursor` (the methods
+    with nothing else to add are translated by `_translate_methods` below the class)."""
 
     Warning = _PurepgError()  # type: ignore[assignment]
     Error = _PurepgError()  # type: ignore[assignment]
@@ -428,28 +432,20 @@ class Connection(ext.connection):
     )
     cursor = _connection_cursor
     commit = _commit
-    rollback = _translating(ext.connection.rollback)
-    cancel = _translating(ext.connection.cancel)
-    close = _translating(ext.connection.close)
-    reset = _translating(ext.connection.reset)
-    set_session = _translating(ext.connection.set_session)
-    set_isolation_level = _translating(ext.connection.set_isolation_level)
     set_client_encoding = _set_client_encoding
     tpc_begin = _checked_gid(ext.connection.tpc_begin)
-    tpc_prepare = _translating(ext.connection.tpc_prepare)
     tpc_commit = _checked_gid(ext.connection.tpc_commit)
     tpc_rollback = _checked_gid(ext.connection.tpc_rollback)
-    tpc_recover = _translating(ext.connection.tpc_recover)
-    get_backend_pid = _translating(ext.connection.get_backend_pid)
-    get_parameter_status = _translating(ext.connection.get_parameter_status)
-    get_transaction_status = _translating(ext.connection.get_transaction_status)
-    get_dsn_parameters = _translating(ext.connection.get_dsn_parameters)
-    fileno = _translating(ext.connection.fileno)
-    poll = _translating(ext.connection.poll)
     xid = _xid
-    lobject = _translating(ext.connection.lobject)
-    __enter__ = _translating(ext.connection.__enter__)
     __exit__ = _exit
+
+
+_translate_methods(
+    Connection,
+    "rollback cancel close reset set_session set_isolation_level tpc_prepare tpc_recover"
+    " get_backend_pid get_parameter_status get_transaction_status get_dsn_parameters fileno"
+    " poll lobject __enter__",
+)
 
 
 def connect(

@@ -44,16 +44,10 @@ def _literal(items: list[Any], registry: Registry, found: set[int]) -> bytes:
         elif isinstance(item, list):
             parts.append(_literal(item, registry, found))
         else:
-            oid, fmt, payload = registry.encode(item)
+            oid, payload = registry.encode_text(item, "an array literal")
             if payload is None:
                 parts.append(b"NULL")
                 continue
-            if fmt != 0:
-                if oid != oids.BYTEA:
-                    raise ProgrammingError(
-                        f"cannot put a binary-format {type(item).__name__} into an array literal"
-                    )
-                payload = b"\\x" + payload.hex().encode()
             found.add(oid)
             parts.append(b'"' + payload.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"')
     return b"{" + b",".join(parts) + b"}"

@@ -22,7 +22,6 @@ import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from purepg.codecs import oids
 from purepg.codecs.registry import Decoder, Encoded, Encoder
 from purepg.errors import DataError, ProgrammingError
 
@@ -264,20 +263,10 @@ def literal(values: Sequence[Any], registry: Registry) -> bytes:
     """The text literal ``(...)`` of field values, each encoded with ``registry``."""
     parts: list[bytes] = []
     for item in values:
-        if item is None:
-            parts.append(b"")
-            continue
-        field_oid, fmt, payload = registry.encode(item)
+        payload = registry.encode_text(item, "a composite literal")[1]
         if payload is None:
             parts.append(b"")
-            continue
-        if fmt != 0:
-            if field_oid != oids.BYTEA:
-                raise ProgrammingError(
-                    f"cannot put a binary-format {type(item).__name__} into a composite literal"
-                )
-            payload = b"\\x" + payload.hex().encode()
-        if payload and not _NEEDS_QUOTES.search(payload):
+        elif payload and not _NEEDS_QUOTES.search(payload):
             parts.append(payload)
         else:
             parts.append(b'"' + payload.replace(b"\\", b"\\\\").replace(b'"', b'""') + b'"')

@@ -281,32 +281,28 @@ def decode_timestamptz_text(data: bytes) -> datetime:
     return value.replace(tzinfo=_timezone(offset))
 
 
-def decode_timestamp_binary(data: bytes) -> datetime:
-    """timestamp binary: microseconds since 2000-01-01 00:00."""
-    micros = _unpack_int64(data)[0]
+def _timestamp_from_micros(micros: int, epoch: datetime, kind: str) -> datetime:
+    """``micros`` after ``epoch`` (naive or UTC), infinities as the extreme datetimes in the
+    same time zone."""
     if micros == _INT64_MAX:
-        return datetime.max
+        return datetime.max.replace(tzinfo=epoch.tzinfo)
     if micros == _INT64_MIN:
-        return datetime.min
+        return datetime.min.replace(tzinfo=epoch.tzinfo)
     seconds, micros = divmod(micros, 1_000_000)
     try:
-        return _EPOCH + timedelta(0, seconds, micros)
+        return epoch + timedelta(0, seconds, micros)
     except OverflowError:
-        raise _out_of_range("timestamp", f"{micros} microseconds after 2000-01-01") from None
+        raise _out_of_range(kind, f"{micros} microseconds after 2000-01-01") from None
+
+
+def decode_timestamp_binary(data: bytes) -> datetime:
+    """timestamp binary: microseconds since 2000-01-01 00:00."""
+    return _timestamp_from_micros(_unpack_int64(data)[0], _EPOCH, "timestamp")
 
 
 def decode_timestamptz_binary(data: bytes) -> datetime:
     """timestamptz binary: microseconds since 2000-01-01 00:00 UTC, decoded in UTC."""
-    micros = _unpack_int64(data)[0]
-    if micros == _INT64_MAX:
-        return _DATETIME_MAX_UTC
-    if micros == _INT64_MIN:
-        return _DATETIME_MIN_UTC
-    seconds, micros = divmod(micros, 1_000_000)
-    try:
-        return _EPOCH_UTC + timedelta(0, seconds, micros)
-    except OverflowError:
-        raise _out_of_range("timestamptz", f"{micros} microseconds after 2000-01-01") from None
+    return _timestamp_from_micros(_unpack_int64(data)[0], _EPOCH_UTC, "timestamptz")
 
 
 # -- interval

@@ -316,6 +316,18 @@ class Registry:
             encoder = self._find_encoder(type(value))
         return encoder(value)
 
+    def encode_text(self, value: Any, literal: str) -> tuple[int, bytes | None]:
+        """``(type OID, text payload or None)`` of ``value`` as an element of a text
+        ``literal`` (array, composite): bytea's binary payload in its hex text form."""
+        oid, fmt, payload = self.encode(value)
+        if payload is not None and fmt != 0:
+            if oid != oids.BYTEA:
+                raise ProgrammingError(
+                    f"cannot put a binary-format {type(value).__name__} into {literal}"
+                )
+            payload = b"\\x" + payload.hex().encode()
+        return oid, payload
+
     def _find_encoder(self, cls: type) -> Encoder:
         for base in cls.__mro__:
             custom = self._custom_encoders.get(base)
