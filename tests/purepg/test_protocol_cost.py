@@ -1,8 +1,10 @@
-"""The protocol core's cost per request, in bytecodes: a count the machine's load does not change.
+"""The cost per request of the protocol core and of the whole driver, in bytecodes: a count
+the machine's load does not change.
 
-Guards the request path of the sans-IO machine against slow regressions that no timing would
-show (see ``docs/benchmarks/profile-notes.md``). Counted on CPython only: the bounds are for
-its bytecode; newer versions run fewer bytecodes for the same code.
+Guards the request path (the sans-IO machine alone, then cursor to socket against a real
+server) against slow regressions that no timing would show (see
+``docs/benchmarks/profile-notes.md``). Counted on CPython only: the bounds are for its
+bytecode; newer versions run fewer bytecodes for the same code.
 """
 
 from __future__ import annotations
@@ -114,3 +116,45 @@ def test_a_prepared_statement_round_trip_costs_the_machine_a_few_hundred_bytecod
 
     request()
     assert purepg_bytecodes(request) <= PREPARED_STATEMENT_BYTECODES
+
+
+SELECT_1_REQUEST_BYTECODES = 1_400
+"""The most ``cursor.execute("SELECT 1")`` + ``fetchall()`` may cost the whole driver
+(cursor, connection, operations, transport, machine: 1,285 on CPython 3.11)."""
+SELECT_PARAM_REQUEST_BYTECODES = 1_800
+"""The most ``cursor.execute("SELECT %s::int", (1,))`` + ``fetchall()`` of a prepared
+statement may cost the whole driver (1,719 on CPython 3.11)."""
+
+
+@pytest.fixture
+def autocommit_cursor(pg_cluster: Any) -> Any:
+    connection = purepg.connect(**pg_cluster.params("scram-sha-256"))
+    connection.autocommit = True
+    yield connection.cursor()
+    connection.close()
+
+
+def request_bytecodes(cursor: Any, query: str, params: Any = None) -> int:
+    """Bytecodes of one execute + fetchall, the statement's decoders (and, with ``params``,
+    its prepared statement) made by the warm-up requests first."""
+
+    def request() -> None:
+        cursor.execute(query, params)
+        assert cursor.fetchall() == [(1,)]
+
+    for _ in range(10):
+        request()
+    return purepg_bytecodes(request)
+
+
+def test_a_simple_query_with_fetchall_costs_the_whole_driver_at_most_1400_bytecodes(
+    autocommit_cursor,
+):
+    assert request_bytecodes(autocommit_cursor, "SELECT 1") <= SELECT_1_REQUEST_BYTECODES
+
+
+def test_a_prepared_query_with_fetchall_costs_the_whole_driver_at_most_1800_bytecodes(
+    autocommit_cursor,
+):
+    cost = request_bytecodes(autocommit_cursor, "SELECT %s::int", (1,))
+    assert cost <= SELECT_PARAM_REQUEST_BYTECODES

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from purepg.core import executing
 from purepg.errors import InterfaceError, NotSupportedError, ProgrammingError, ProtocolViolation
+from purepg.protocol.machine import FAILED
 from purepg.protocol.messages import Column, Decoder, decode_data_row
 from purepg.rows import DECODE_ERRORS, ColumnDescription, decode_rows, describe
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from purepg.codecs.registry import Registry
     from purepg.core.operation import Operation
     from purepg.core.session import Session
-    from purepg.protocol.machine import ParamSet, Result
+    from purepg.protocol.machine import Exchange, ParamSet, Result
 
 DEFAULT_ITERSIZE = 2000
 DECODE_CHUNK = 1000
@@ -70,24 +72,42 @@ class CursorState:
         return self._closed or bool(self.connection.closed)
 
     def _check_usable(self) -> None:
-        if self._closed:
-            raise InterfaceError("cursor already closed")
-        if self.connection.closed:
+        connection = self.connection  # ``connection.closed``, without two property calls:
+        if (
+            self._closed
+            or connection._closed
+            or connection._machine.phase == FAILED
+            or connection._transport.closed
+        ):
+            if self._closed:
+                raise InterfaceError("cursor already closed")
             raise InterfaceError("connection already closed")
 
     def _encode(self, values: Sequence[Any]) -> ParamSet:
         return self.connection.registry.encode_all(values)
 
-    def _remembered_decoders(self, columns: list[Column]) -> list[Decoder] | None:
-        """The decoders built last time for these columns (a prepared statement reuses its
-        very list), unless the registry changed since; else None."""
+    def _take_result(self, exchange: Exchange) -> Result | None:
+        """Make the last result of ``exchange`` the cursor's, decoded by the decoders built
+        last time for the same columns (a prepared statement reuses its very list) unless
+        the registry changed since. Returns the result when its columns need new decoders
+        (``purepg.core.executing.new_decoders``, then ``_use_result``), else None."""
+        results = exchange.results
+        if not results:
+            return None
+        result = results[-1]
+        self.statusmessage = result.tag
+        self._rowcount = result.rowcount
+        columns = result.columns
+        if columns is None:
+            return None
         memo = self._decoder_memo
         if memo is None or (memo[0] is not columns and memo[0] != columns):
-            return None
+            return result
         registry = self.connection.registry
         if memo[1] is not registry or memo[2] != registry.generation:
-            return None
-        return memo[3]
+            return result
+        self._use_result(result, memo[3])
+        return None
 
     def _build_decoders(self, columns: list[Column]) -> list[Decoder]:
         """One decoder per column (their types known to the registry by now), remembered."""
@@ -234,8 +254,6 @@ class CursorState:
 
     def _execute(self, query: Any, params: Any, prepare: bool | None) -> Operation[None]:
         """The operation ``execute`` runs (``purepg.core.executing.execute``)."""
-        import purepg.core.executing as executing  # noqa: PLR0402 - the form without importlib's Python code
-
         return executing.execute(self, query, params, prepare)
 
     # -- results (no I/O: the operations received them) ----------------------------------------

@@ -23,7 +23,6 @@ from purepg.statements import PreparedQuery
 if TYPE_CHECKING:
     from purepg.core.cursor_state import CursorState
     from purepg.core.operation import Operation
-    from purepg.protocol.machine import Exchange, Result
     from purepg.protocol.messages import Column, Decoder
     from purepg.sql import ParsedQuery
 
@@ -62,30 +61,10 @@ def execute(
             sql, param_set = query.sql, cursor._encode(query.bind(params))
         cursor._query = sql
         exchange = yield from requests.execute_params(session, sql, param_set, prepare)
-    result = take_result(cursor, exchange)
+    result = cursor._take_result(exchange)
     if result is not None:  # the decoders of new columns: their types discovered first
         decoders = yield from new_decoders(cursor, result.columns)  # type: ignore[arg-type]
         cursor._use_result(result, decoders)
-
-
-def take_result(cursor: CursorState, exchange: Exchange) -> Result | None:
-    """Make the last result of ``exchange`` the cursor's. A plain function (no generator
-    frame per execute): returns the result when its columns need new decoders (types may
-    have to be discovered: ``new_decoders``, then ``cursor._use_result``), else None."""
-    results = exchange.results
-    if not results:
-        return None
-    result = results[-1]
-    cursor.statusmessage = result.tag
-    cursor._rowcount = result.rowcount
-    columns = result.columns
-    if columns is None:
-        return None
-    decoders = cursor._remembered_decoders(columns)
-    if decoders is None:
-        return result
-    cursor._use_result(result, decoders)
-    return None
 
 
 def new_decoders(cursor: CursorState, columns: list[Column]) -> Operation[list[Decoder]]:

@@ -96,39 +96,46 @@ def request(
     begin = None
     if not session._autocommit and machine.transaction_status == "I":
         begin = session._begin_statement()
-    closes = session._statements.take_closes() if param_sets is not None else ()
-    if statement is None:
-        flow.send_request(
-            machine,
-            sql,
-            param_sets,
-            begin,
-            describe=describe,
-            close_statements=closes,
-            row_limit=row_limit,
-        )
+    if param_sets is None and begin is None and statement is None:
+        machine.send_query(sql, row_limit)  # the usual simple query, as send_request sends it
     else:
-        flow.send_request(
-            machine,
-            sql,
-            param_sets,
-            begin,
-            statement=statement.name,
-            described=statement.described,
-            result_formats=statement.result_formats,
-            close_statements=closes,
-        )
+        closes = session._statements.take_closes() if param_sets is not None else ()
+        if statement is None:
+            flow.send_request(
+                machine,
+                sql,
+                param_sets,
+                begin,
+                describe=describe,
+                close_statements=closes,
+                row_limit=row_limit,
+            )
+        else:
+            flow.send_request(
+                machine,
+                sql,
+                param_sets,
+                begin,
+                statement=statement.name,
+                described=statement.described,
+                result_formats=statement.result_formats,
+                close_statements=closes,
+            )
     if copy_source is None and copy_sink is None:
         run = session._run  # built once per connection
         run.done = []
     else:
         run = Run(machine, copy_source, copy_sink)
     try:
-        done = yield run
+        done: list[Exchange] = yield run
     finally:
         if machine.notices or machine.notifications:
             session._collect_messages()
-    exchange = flow.raise_error(done[-1]) if begin is None else flow.request_result(done, True)
+    if begin is not None and done[0].error is not None:
+        raise done[0].error  # the BEGIN's error first
+    exchange = done[-1]
+    if exchange.error is not None:
+        raise exchange.error
     if changes_schema(exchange):
         session._statements.invalidate()
     return exchange

@@ -176,17 +176,6 @@ def send_request(
         )
 
 
-def request_result(done: list[Exchange], begin: bool) -> Exchange:
-    """The answered request of ``send_request``; raises the server's error (the BEGIN's
-    first)."""
-    if begin and done[0].error is not None:
-        raise done[0].error
-    exchange = done[-1]
-    if exchange.error is not None:
-        raise exchange.error
-    return exchange
-
-
 def raise_error(exchange: Exchange) -> Exchange:
     """``exchange`` unless the server answered it with an error, which is raised."""
     error: Error | None = exchange.error
