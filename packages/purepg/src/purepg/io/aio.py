@@ -21,7 +21,7 @@ from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
-from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Machine
+from purepg.protocol.machine import BUSY, READY, Exchange, Machine
 
 if TYPE_CHECKING:
     from purepg.conninfo import ConnectParams, HostAddress
@@ -144,19 +144,13 @@ class AsyncTransport:
                     await self._flush(drain=True)
                 else:
                     break
-        except Error:
-            if machine.phase == FAILED:
-                self.abort()
-            raise
         except ConnectionError as exc:
             raise self._broken(str(exc)) from None
-        except BaseException:  # cancelled mid-request: the stream is out of step for good
-            machine.fail(OperationalError("a request was interrupted; the connection is closed"))
-            self.abort()
+        except BaseException as exc:
+            if run.broke_on(exc):
+                self.abort()
             raise
-        if run.copy_error is not None:
-            raise run.copy_error
-        return run.done
+        return run.answered()
 
     async def receive(self, step: Receive) -> bool:
         """Wait up to ``step.timeout`` seconds (None: forever, 0: only what already came)
@@ -180,13 +174,7 @@ class AsyncTransport:
         except OSError as exc:
             raise self._broken(str(exc)) from None
         self.machine.receive_data(data)
-        try:
-            while self.machine.next_event() is not NEED_DATA:
-                pass
-        except Error:
-            if self.machine.phase == FAILED:
-                self.abort()
-            raise
+        flow.take_received(self.machine, self.abort)
         return True
 
     def abort(self) -> None:
@@ -255,15 +243,10 @@ async def _open_socket(
             raise plan.unix_socket_failure(host, why or exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
-    target = host.hostaddr or host.host
-    try:
-        infos = await loop.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise plan.unresolvable(target, exc) from None
-    if params.load_balance_hosts == "random":
-        plan.shuffle(infos)
     failures = []
-    for family, kind, proto, _, address in infos:
+    for family, kind, proto, _, address in await loop.run_in_executor(
+        None, plan.addresses, host, params
+    ):
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
         until = plan.deadline(timeout)
@@ -271,12 +254,11 @@ async def _open_socket(
             await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             sock.close()
-            why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
-            failures.append(plan.address_failure(host, address, why or exc))
-            continue
-        plan.set_keepalives(sock, params)
-        return sock, address, until
-    raise plan.no_address_worked(failures, target)
+            failures.append(plan.address_failure(host, address, exc))
+        else:
+            plan.set_keepalives(sock, params)
+            return sock, address, until
+    raise plan.no_address_worked(failures, host)
 
 
 async def _ssl_request(

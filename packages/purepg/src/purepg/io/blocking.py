@@ -20,7 +20,7 @@ from purepg.errors import Error, InterfaceError, OperationalError
 from purepg.io import plan
 from purepg.io.peer import check_requirepeer
 from purepg.protocol import flow, messages
-from purepg.protocol.machine import BUSY, FAILED, NEED_DATA, READY, Exchange, Machine
+from purepg.protocol.machine import BUSY, NEED_DATA, READY, Exchange, Machine
 
 if TYPE_CHECKING:
     import ssl
@@ -221,17 +221,11 @@ class Transport:
                     self._flush()
                 else:
                     break
-        except Error:
-            if machine.phase == FAILED:
+        except BaseException as exc:
+            if run.broke_on(exc):
                 self.close()
             raise
-        except BaseException:  # interrupted mid-request: the stream is out of step for good
-            machine.fail(OperationalError("a request was interrupted; the connection is closed"))
-            self.close()
-            raise
-        if run.copy_error is not None:
-            raise run.copy_error
-        return run.done
+        return run.answered()
 
     def receive(self, step: Receive) -> bool:
         """Wait up to ``step.timeout`` seconds for the server, then process what it sent
@@ -266,13 +260,7 @@ class Transport:
         finally:
             if not self._closed:
                 sock.settimeout(timeout)
-        try:
-            while self.machine.next_event() is not NEED_DATA:
-                pass
-        except Error:
-            if self.machine.phase == FAILED:
-                self.close()
-            raise
+        flow.take_received(self.machine, self.close)
         return received
 
     def wait_readable(self, timeout: float | None) -> bool:
@@ -351,15 +339,8 @@ def _open_socket(
             raise plan.unix_socket_failure(host, exc.strerror or exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
-    target = host.hostaddr or host.host
-    try:
-        infos = socket.getaddrinfo(plan.resolvable(target), host.port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise plan.unresolvable(target, exc) from None
-    if params.load_balance_hosts == "random":
-        plan.shuffle(infos)
     errors = []
-    for family, kind, proto, _, address in infos:
+    for family, kind, proto, _, address in plan.addresses(host, params):
         sock = socket.socket(family, kind, proto)
         until = plan.deadline(timeout)
         try:
@@ -367,12 +348,11 @@ def _open_socket(
             sock.connect(address)
         except OSError as exc:
             sock.close()
-            why = "timeout expired" if isinstance(exc, socket.timeout) else exc.strerror
-            errors.append(plan.address_failure(host, address, why or exc))
-            continue
-        plan.set_keepalives(sock, params)
-        return sock, address, until
-    raise plan.no_address_worked(errors, target)
+            errors.append(plan.address_failure(host, address, exc))
+        else:
+            plan.set_keepalives(sock, params)
+            return sock, address, until
+    raise plan.no_address_worked(errors, host)
 
 
 def _negotiate_tls(

@@ -34,14 +34,34 @@ def unresolvable(target: str, exc: OSError) -> OperationalError:
     return OperationalError(f'could not translate host name "{target}" to address: {exc}')
 
 
-def address_failure(host: HostAddress, address: Any, why: object) -> str:
+def addresses(host: HostAddress, params: ConnectParams) -> list[Any]:
+    """The addresses to try for ``host`` (its ``hostaddr``, else its name resolved), in the
+    order ``load_balance_hosts`` asks for; libpq's error when the name does not resolve.
+    (Blocking: the asyncio transport runs it in the loop's executor, as asyncio's own
+    ``getaddrinfo`` does.)"""
+    import socket
+
+    target = host.hostaddr or host.host
+    try:
+        infos = socket.getaddrinfo(resolvable(target), host.port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise unresolvable(target, exc) from None
+    if params.load_balance_hosts == "random":
+        shuffle(infos)
+    return infos
+
+
+def address_failure(host: HostAddress, address: Any, exc: BaseException) -> str:
     """One line of a failed connect: which address of ``host`` and why (libpq's wording)."""
     shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
+    timed = isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError")
+    why = "timeout expired" if timed else getattr(exc, "strerror", None) or exc
     return f"connection to server at {shown}, port {host.port} failed: {why}"
 
 
-def no_address_worked(failures: list[str], target: str) -> OperationalError:
-    """The error once every address of ``target`` failed: one line per address."""
+def no_address_worked(failures: list[str], host: HostAddress) -> OperationalError:
+    """The error once every address of ``host`` failed: one line per address."""
+    target = host.hostaddr or host.host
     return OperationalError("\n".join(failures) or f"no address for {target}")
 
 

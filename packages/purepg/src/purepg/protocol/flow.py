@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
+from purepg.errors import Error, OperationalError
 from purepg.protocol import client_encoding, messages
 from purepg.protocol.auth import Authenticator
 from purepg.protocol.machine import (
     BUSY,
+    FAILED,
     NEED_DATA,
     NOTICES_KEPT,
     CopyInRequested,
@@ -111,6 +113,24 @@ class Run:
                 self._chunks = iter(self.copy_source)
                 if self._feed_copy():
                     return WRITE
+
+    def answered(self) -> list[Exchange]:
+        """The answered requests, once the drive ended (the COPY source's or sink's error,
+        kept until the COPY was over, is raised now)."""
+        if self.copy_error is not None:
+            raise self.copy_error
+        return self.done
+
+    def broke_on(self, exc: BaseException) -> bool:
+        """The drive stopped with ``exc``: True when the connection is done for, so the
+        transport closes it. A server error leaves it usable unless it failed the machine (a
+        protocol violation); anything else mid-request (a timeout, a lost connection, a
+        cancelled task, KeyboardInterrupt) leaves the stream out of step for good."""
+        machine = self.machine
+        if isinstance(exc, Error):
+            return machine.phase == FAILED
+        machine.fail(OperationalError("a request was interrupted; the connection is closed"))
+        return True
 
     def _feed_copy(self) -> bool:
         """Queue COPY data; True when a batch waits to be written, False once all is sent."""
@@ -258,6 +278,19 @@ def single_value(exchange: Exchange) -> str:
 
 MAX_NOTICES = NOTICES_KEPT
 """How many notices a connection keeps (the newest)."""
+
+
+def take_received(machine: Machine, close: Callable[[], None]) -> None:
+    """Process what the server sent while no request runs (notifications, notices, parameter
+    changes); a message that breaks the protocol fails the machine, and ``close`` closes the
+    connection before the error is raised."""
+    try:
+        while machine.next_event() is not NEED_DATA:
+            pass
+    except Error:
+        if machine.phase == FAILED:
+            close()
+        raise
 
 
 def collect_messages(
