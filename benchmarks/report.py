@@ -98,7 +98,7 @@ def results_table(results: RunResults) -> list[str]:
 
 def targets_table(verdicts: list[Verdict]) -> list[str]:
     """Each purepg target with this run's figure."""
-    lines = ["| target | purepg / reference (median, min-max) | verdict |", "|---|---|---|"]
+    lines = ["| target | subject / reference (median, min-max) | verdict |", "|---|---|---|"]
     for verdict in verdicts:
         figure = format_summary(verdict.figure, "x") if verdict.figure else NOT_APPLICABLE
         lines.append(f"| {verdict.description} | {figure} | {_verdict_word(verdict.met)} |")
@@ -165,7 +165,7 @@ def markdown(results: RunResults) -> str:
         "",
         *results_table(results),
         "",
-        "## Targets (purepg)",
+        "## Targets",
         "",
         *targets_table(verdicts),
     ]

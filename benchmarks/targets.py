@@ -13,25 +13,36 @@ FACADE_OVERHEAD_LIMIT = 0.03
 
 @dataclass(frozen=True)
 class Target:
-    """``purepg / reference`` on ``workload`` must be at least (or at most) ``threshold``."""
+    """``subject / reference`` on ``workload`` must be at least (or at most) ``threshold``."""
 
     workload: str
     reference: str
     at_least: bool
     threshold: float
+    subject: str = SUBJECT
 
     def describe(self) -> str:
         """E.g. ``fetch ≥ 2.0x pg8000``."""
         title = WORKLOADS_BY_NAME[self.workload].title
         sign = "≥" if self.at_least else "≤"
-        return f"{title}: {SUBJECT} {sign} {self.threshold:g}x {self.reference}"
+        return f"{title}: {self.subject} {sign} {self.threshold:g}x {self.reference}"
 
 
+AIO = "purepg-aio"
 TARGETS: tuple[Target, ...] = (
+    # Speed, round 2 (issue 20): per round trip near libpq, bulk work ahead, asyncio vs asyncpg.
+    Target("select1", "psycopg2-binary", True, 0.9),
+    Target("select_param", "psycopg2-binary", True, 0.9),
+    Target("fetch", "psycopg2-binary", True, 1.0),
+    Target("executemany", "asyncpg", True, 0.5),
+    Target("copy_in", "psycopg2-binary", True, 1.0),
+    Target("copy_out", "psycopg2-binary", True, 1.0),
+    Target("select1", "asyncpg", True, 1.0, subject=AIO),
+    Target("select_param", "asyncpg", True, 1.0, subject=AIO),
+    Target("fetch", "asyncpg", True, 0.6, subject=AIO),
+    Target("cold_start", "psycopg2-static", False, 0.8),
+    # Round 1, still held.
     Target("fetch", "pg8000", True, 2.0),
-    Target("executemany", "psycopg2-binary", True, 8.0),
-    Target("select_param", "psycopg2-binary", True, 0.8),
-    Target("select1", "psycopg2-binary", True, 0.8),
     Target("import", "pg8000", False, 0.5),
     Target("connect", "psycopg2-binary", False, 1.2),
     Target("memory", "pg8000", False, 1.0),
@@ -52,12 +63,12 @@ class Verdict:
 
 
 def evaluate(results: RunResults) -> list[Verdict]:
-    """Every purepg target that this run's workloads cover."""
+    """Every target (purepg's, purepg.aio's) that this run's workloads cover."""
     verdicts = []
     for target in TARGETS:
         if target.workload not in results.workloads:
             continue
-        ratio = results.ratio(target.workload, SUBJECT, target.reference)
+        ratio = results.ratio(target.workload, target.subject, target.reference)
         met = None
         if ratio is not None:
             met = (
@@ -68,7 +79,13 @@ def evaluate(results: RunResults) -> list[Verdict]:
         limit = f"{'≥' if target.at_least else '≤'} {target.threshold:g}x"
         verdicts.append(
             Verdict(
-                target.describe(), target.workload, SUBJECT, target.reference, ratio, met, limit
+                target.describe(),
+                target.workload,
+                target.subject,
+                target.reference,
+                ratio,
+                met,
+                limit,
             )
         )
     return verdicts
