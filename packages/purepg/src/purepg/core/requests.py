@@ -93,9 +93,7 @@ def request(
     """
     session._check_open()
     machine = session._machine
-    begin = None
-    if not session._autocommit and machine.transaction_status == "I":
-        begin = session._begin_statement()
+    begin = session._implicit_begin()
     if param_sets is None and begin is None and statement is None:
         machine.send_query(sql, row_limit)  # the usual simple query, as send_request sends it
     else:

@@ -288,6 +288,13 @@ class Session:
     def _begin_statement(self) -> str:
         return begin_statement(self._isolation_level, self._read_only, self._deferrable)
 
+    def _implicit_begin(self) -> str | None:
+        """The BEGIN a request must send first (psycopg2's rule: outside autocommit, when no
+        transaction is open), else None."""
+        if self._autocommit or self._machine.transaction_status != "I":
+            return None
+        return begin_statement(self._isolation_level, self._read_only, self._deferrable)
+
     # -- prepared statements and two-phase ids ------------------------------------------------
 
     @property

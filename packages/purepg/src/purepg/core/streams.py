@@ -69,8 +69,9 @@ class Stream(Generic[Piece]):
         machine = session._machine
         if self.exchange is None:
             session._check_open()
-            if not session._autocommit and machine.transaction_status == "I":
-                machine.send_query(session._begin_statement())
+            begin = session._implicit_begin()
+            if begin is not None:
+                machine.send_query(begin)
             self.exchange = self._send(machine)
             session._streaming = True
         elif self._ended:

@@ -239,8 +239,7 @@ async def _open_socket(
             await asyncio.wait_for(loop.sock_connect(sock, host.socket_path), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             sock.close()
-            why = "timeout expired" if isinstance(exc, asyncio.TimeoutError) else exc.strerror
-            raise plan.unix_socket_failure(host, why or exc) from None
+            raise plan.unix_socket_failure(host, exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
     failures = []

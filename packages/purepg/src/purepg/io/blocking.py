@@ -336,7 +336,7 @@ def _open_socket(
             sock.connect(host.socket_path)
         except OSError as exc:
             sock.close()
-            raise plan.unix_socket_failure(host, exc.strerror or exc) from None
+            raise plan.unix_socket_failure(host, exc) from None
         check_requirepeer(sock, params.requirepeer)
         return sock, None, until
     errors = []

@@ -54,9 +54,20 @@ def addresses(host: HostAddress, params: ConnectParams) -> list[Any]:
 def address_failure(host: HostAddress, address: Any, exc: BaseException) -> str:
     """One line of a failed connect: which address of ``host`` and why (libpq's wording)."""
     shown = f'"{host.host}" ({address[0]})' if host.host else str(address[0])
-    timed = isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError")
-    why = "timeout expired" if timed else getattr(exc, "strerror", None) or exc
-    return f"connection to server at {shown}, port {host.port} failed: {why}"
+    return f"connection to server at {shown}, port {host.port} failed: {reason(exc)}"
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True for the timeouts of sockets and of asyncio (distinct classes before Python 3.11)."""
+    return isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError")
+
+
+def reason(exc: BaseException) -> object:
+    """Why a socket operation failed, as libpq words it: "timeout expired", else the OS's
+    message."""
+    if is_timeout(exc):
+        return "timeout expired"
+    return getattr(exc, "strerror", None) or exc
 
 
 def no_address_worked(failures: list[str], host: HostAddress) -> OperationalError:
@@ -129,10 +140,10 @@ def timed_out(host: HostAddress) -> OperationalError:
     return OperationalError(f"connection to server {host.display} failed: timeout expired")
 
 
-def unix_socket_failure(host: HostAddress, why: object) -> OperationalError:
-    """The error when the Unix socket of ``host`` refused the connection (libpq's wording)."""
+def unix_socket_failure(host: HostAddress, exc: BaseException) -> OperationalError:
+    """The error when connecting to the Unix socket of ``host`` failed (libpq's wording)."""
     path = host.socket_path.replace("\0", "@")
-    return OperationalError(f'connection to server on socket "{path}" failed: {why}')
+    return OperationalError(f'connection to server on socket "{path}" failed: {reason(exc)}')
 
 
 def set_keepalives(sock: socket.socket, params: ConnectParams) -> None:
@@ -208,7 +219,7 @@ def attempt_failure(host: HostAddress, exc: BaseException) -> Error:
     raised at once when it is final (a programming error)."""
     if isinstance(exc, Error):
         error: Error = exc
-    elif isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError"):
+    elif is_timeout(exc):
         error = timed_out(host)
     else:
         error = OperationalError(f"connection to server {host.display} failed: {exc}")
@@ -241,7 +252,6 @@ def tls_failure(host: HostAddress, exc: BaseException, until: float | None) -> O
             f"connection to server {host.display} failed: SSL error: certificate verify "
             f"failed: {exc.verify_message or exc}"
         )
-    timed = isinstance(exc, TimeoutError) or type(exc).__name__ in ("timeout", "TimeoutError")
-    if timed or (until is not None and time.monotonic() >= until):
+    if is_timeout(exc) or (until is not None and time.monotonic() >= until):
         return timed_out(host)
     return OperationalError(f"SSL connection to server {host.display} failed: {exc}")
