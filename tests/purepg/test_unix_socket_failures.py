@@ -4,13 +4,14 @@ and the asyncio transport (both word it through ``purepg.io.plan``)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import purepg
 import purepg.aio
 import pytest
 
 
-def missing_socket_params(tmp_path) -> dict[str, object]:
+def missing_socket_params(tmp_path) -> dict[str, Any]:
     return {"host": str(tmp_path), "port": 5999, "user": "nobody", "connect_timeout": 5}
 
 
